@@ -1,0 +1,984 @@
+//! Cursors that walk a caller's buffer list by byte count, without copying data.
+//!
+//! A vectored call may transfer any prefix of the bytes it is offered. The cursors here turn
+//! "the kernel took `n` bytes" into "this is the next window of at most [`IOV_MAX`] descriptors
+//! to offer", with three guarantees:
+//!
+//! - **The caller's list is never modified.** Windows are either a sub-slice of the caller's
+//!   list (the common case: whole buffers were written) or a private copy of descriptors in
+//!   which only the first one is shortened (after a transfer ended inside a buffer).
+//! - **Linear cost.** Each descriptor is examined a bounded number of times over a whole
+//!   transfer, however the transfer is split: O(number of buffers), never O(n²).
+//! - **No allocation and no data copies.** The private window lives inside the cursor.
+//!
+//! The cursors make no system calls; the loops in this crate and in your code drive them.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+
+use arrayvec::ArrayVec;
+
+use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
+
+/// A writer or reader claimed to transfer more bytes than it was offered.
+///
+/// Returned by [`IoCursor::advance`] and [`IoCursorMut::advance`]. A correct `Write` or `Read`
+/// never does this, so the loops report it as an [`io::ErrorKind::InvalidData`] error instead
+/// of panicking like `IoSlice::advance_slices` does.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::IoSlice;
+/// use vectored::IoCursor;
+///
+/// let bufs = [IoSlice::new(b"abc")];
+/// let mut cursor = IoCursor::new(&bufs);
+/// cursor.window();
+/// let err = cursor.advance(4).unwrap_err();
+/// assert_eq!((err.claimed(), err.offered()), (4, 3));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overrun {
+    claimed: usize,
+    offered: usize,
+}
+
+impl Overrun {
+    /// The byte count the writer or reader returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::io::IoSlice;
+    /// let bufs = [IoSlice::new(b"ab")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// assert_eq!(cursor.advance(9).unwrap_err().claimed(), 9);
+    /// ```
+    pub fn claimed(&self) -> usize {
+        self.claimed
+    }
+
+    /// The number of bytes the last window offered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::io::IoSlice;
+    /// let bufs = [IoSlice::new(b"ab")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// assert_eq!(cursor.advance(9).unwrap_err().offered(), 2);
+    /// ```
+    pub fn offered(&self) -> usize {
+        self.offered
+    }
+}
+
+impl fmt::Display for Overrun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "I/O object reported {} bytes transferred but was offered only {}",
+            self.claimed, self.offered
+        )
+    }
+}
+
+impl std::error::Error for Overrun {}
+
+impl From<Overrun> for io::Error {
+    fn from(err: Overrun) -> Self {
+        io::Error::new(io::ErrorKind::InvalidData, err)
+    }
+}
+
+/// Clamps the requested limits to what a window of `N` descriptors can hold.
+fn clamp_limits<const N: usize>(max_iovecs: usize, max_bytes: usize) -> (usize, usize) {
+    (max_iovecs.clamp(1, N.max(1)), max_bytes.max(1))
+}
+
+/// A zero-copy cursor over a caller's `&[IoSlice]` for write loops.
+///
+/// Call [`window`](Self::window) to get the descriptors for the next system call (at most
+/// `min(N, IOV_MAX)` of them and at most [`MAX_BYTES_PER_CALL`] bytes), pass them to
+/// `writev`/`write_vectored`/`sendmsg`, then report the result with
+/// [`advance`](Self::advance). An empty window means every byte has been transferred.
+///
+/// `N` is the capacity of the private window, `IOV_MAX` by default; a smaller `N` makes the
+/// cursor smaller (useful inside futures) at the price of more calls for long lists.
+///
+/// # Examples
+///
+/// A write loop over a writer that takes at most 4 bytes per call:
+///
+/// ```
+/// use std::io::{IoSlice, Write};
+/// use vectored::IoCursor;
+///
+/// let bufs = [IoSlice::new(b"hello "), IoSlice::new(b""), IoSlice::new(b"world")];
+/// let mut out = Vec::new();
+/// let mut cursor = IoCursor::new(&bufs);
+/// loop {
+///     let window = cursor.window();
+///     if window.is_empty() {
+///         break;
+///     }
+///     // Pretend the writer accepted only the first 4 bytes of what it was offered.
+///     let mut offered: Vec<u8> = window.iter().flat_map(|s| s.iter().copied()).collect();
+///     offered.truncate(4);
+///     out.write_all(&offered).unwrap();
+///     cursor.advance(offered.len()).unwrap();
+/// }
+/// assert_eq!(out, b"hello world");
+/// assert_eq!(cursor.transferred(), 11);
+/// // The caller's slices are untouched.
+/// assert_eq!(&*bufs[0], b"hello ");
+/// ```
+pub struct IoCursor<'s, const N: usize = IOV_MAX> {
+    /// The caller's list; read only.
+    bufs: &'s [IoSlice<'s>],
+    /// Index of the first buffer that still has bytes to transfer.
+    idx: usize,
+    /// Bytes of `bufs[idx]` already transferred.
+    off: usize,
+    /// Number of descriptors in the current window; window entry `j` covers `bufs[idx + j]`.
+    wlen: usize,
+    /// Bytes in the current window.
+    wbytes: usize,
+    /// Whether the first window entry stops before the end of its buffer (byte budget).
+    head_cut: bool,
+    /// Whether the window lives in `scratch` (true) or is `bufs[idx..idx + wlen]` (false).
+    in_scratch: bool,
+    /// Private window storage; the window is `scratch[start..]`.
+    scratch: ArrayVec<IoSlice<'s>, N>,
+    start: usize,
+    transferred: usize,
+    max_iovecs: usize,
+    max_bytes: usize,
+}
+
+impl<'s> IoCursor<'s> {
+    /// Creates a cursor at the start of `bufs`, with the platform's limits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b"a"), IoSlice::new(b"bc")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// assert_eq!(cursor.window().len(), 2);
+    /// assert_eq!(cursor.remaining(), 3);
+    /// ```
+    #[inline]
+    pub fn new(bufs: &'s [IoSlice<'s>]) -> Self {
+        Self::with_limits(bufs, IOV_MAX, MAX_BYTES_PER_CALL)
+    }
+}
+
+impl<'s, const N: usize> IoCursor<'s, N> {
+    /// Creates a cursor whose windows hold at most `max_iovecs` descriptors (clamped to
+    /// `1..=N`) and at most `max_bytes` bytes (at least 1).
+    ///
+    /// A buffer longer than `max_bytes` is offered in pieces of `max_bytes`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use vectored::IoCursor;
+    ///
+    /// let bufs = [IoSlice::new(b"abcdef"), IoSlice::new(b"gh")];
+    /// let mut cursor = IoCursor::<16>::with_limits(&bufs, 16, 4);
+    /// assert_eq!(&*cursor.window()[0], b"abcd");
+    /// cursor.advance(4).unwrap();
+    /// let window = cursor.window();
+    /// assert_eq!((&*window[0], &*window[1]), (&b"ef"[..], &b"gh"[..]));
+    /// ```
+    #[inline]
+    pub fn with_limits(bufs: &'s [IoSlice<'s>], max_iovecs: usize, max_bytes: usize) -> Self {
+        let (max_iovecs, max_bytes) = clamp_limits::<N>(max_iovecs, max_bytes);
+        Self {
+            bufs,
+            idx: 0,
+            off: 0,
+            wlen: 0,
+            wbytes: 0,
+            head_cut: false,
+            in_scratch: false,
+            scratch: ArrayVec::new(),
+            start: 0,
+            transferred: 0,
+            max_iovecs,
+            max_bytes,
+        }
+    }
+
+    /// The descriptors to offer next; empty once every byte has been transferred.
+    ///
+    /// The window never starts with an empty buffer, so a non-empty window always offers at
+    /// least one byte. Calling `window` again without [`advance`](Self::advance) in between
+    /// returns the same bytes (possibly with more descriptors appended).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b""), IoSlice::new(b"x")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// assert_eq!(&*cursor.window()[0], b"x");
+    /// cursor.advance(1).unwrap();
+    /// assert!(cursor.window().is_empty());
+    /// ```
+    #[inline]
+    pub fn window(&mut self) -> &[IoSlice<'s>] {
+        self.fill();
+        if self.in_scratch {
+            &self.scratch[self.start..]
+        } else {
+            &self.bufs[self.idx..self.idx + self.wlen]
+        }
+    }
+
+    /// The number of bytes in the current window (as last returned by [`window`](Self::window)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b"ab"), IoSlice::new(b"cde")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// assert_eq!(cursor.window_bytes(), 5);
+    /// ```
+    pub fn window_bytes(&self) -> usize {
+        self.wbytes
+    }
+
+    /// Records that the last call transferred `n` bytes of the current window.
+    ///
+    /// Only the first descriptor of the window is adjusted; fully transferred buffers are
+    /// dropped from the front. Zero-length buffers are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] if `n` exceeds [`window_bytes`](Self::window_bytes); the cursor is
+    /// unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b"hello"), IoSlice::new(b"world")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// cursor.advance(3).unwrap();
+    /// let window = cursor.window();
+    /// assert_eq!((&*window[0], &*window[1]), (&b"lo"[..], &b"world"[..]));
+    /// ```
+    #[inline]
+    pub fn advance(&mut self, n: usize) -> Result<(), Overrun> {
+        if n > self.wbytes {
+            return Err(Overrun {
+                claimed: n,
+                offered: self.wbytes,
+            });
+        }
+        self.transferred += n;
+        if self.head_cut {
+            // The window is one piece of an oversized buffer: move within that buffer and let
+            // the next `fill` cut the following piece.
+            self.off += n;
+            self.clear_window();
+            return Ok(());
+        }
+        if n == self.wbytes {
+            // Everything offered was taken: the common case, O(1).
+            self.idx += self.wlen;
+            self.off = 0;
+            self.clear_window();
+            return Ok(());
+        }
+        self.wbytes -= n;
+        let mut left = n;
+        // Drop whole entries (including zero-length ones) from the front.
+        loop {
+            let first = self.entry_len(0);
+            if left < first || (left == 0 && first > 0) {
+                break;
+            }
+            left -= first;
+            self.idx += 1;
+            self.off = 0;
+            self.wlen -= 1;
+            if self.in_scratch {
+                self.start += 1;
+            }
+        }
+        if left > 0 {
+            if !self.in_scratch {
+                // The transfer ended inside a buffer: move the window into private storage so
+                // its first descriptor can be shortened. Happens once per switch; from then on
+                // only the first descriptor is touched.
+                self.scratch.clear();
+                self.scratch
+                    .extend(self.bufs[self.idx..self.idx + self.wlen].iter().copied());
+                self.start = 0;
+                self.in_scratch = true;
+            }
+            self.off += left;
+            self.scratch[self.start].advance(left);
+        }
+        Ok(())
+    }
+
+    /// Total bytes passed to [`advance`](Self::advance) so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b"abc")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// cursor.advance(2).unwrap();
+    /// assert_eq!(cursor.transferred(), 2);
+    /// ```
+    pub fn transferred(&self) -> usize {
+        self.transferred
+    }
+
+    /// Bytes not yet transferred. O(number of remaining buffers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let bufs = [IoSlice::new(b"abc"), IoSlice::new(b"de")];
+    /// let mut cursor = vectored::IoCursor::new(&bufs);
+    /// cursor.window();
+    /// cursor.advance(4).unwrap();
+    /// assert_eq!(cursor.remaining(), 1);
+    /// ```
+    pub fn remaining(&self) -> usize {
+        self.bufs[self.idx..]
+            .iter()
+            .fold(0usize, |acc, b| acc.saturating_add(b.len()))
+            - self.off
+    }
+
+    /// Length of window entry `j`.
+    #[inline]
+    fn entry_len(&self, j: usize) -> usize {
+        if self.in_scratch {
+            self.scratch[self.start + j].len()
+        } else {
+            self.bufs[self.idx + j].len()
+        }
+    }
+
+    #[inline]
+    fn clear_window(&mut self) {
+        self.wlen = 0;
+        self.wbytes = 0;
+        self.head_cut = false;
+        if self.in_scratch {
+            self.in_scratch = false;
+            self.scratch.clear();
+            self.start = 0;
+        }
+    }
+
+    /// Tops the window up to the limits, looking only at buffers not yet in it.
+    #[inline]
+    fn fill(&mut self) {
+        let bufs = self.bufs;
+        if self.wlen == 0 {
+            // Start a window at (idx, off), skipping exhausted and empty buffers.
+            while self.idx < bufs.len() && bufs[self.idx].len() == self.off {
+                self.idx += 1;
+                self.off = 0;
+            }
+            let Some(first) = bufs.get(self.idx) else {
+                return;
+            };
+            let avail = first.len() - self.off;
+            let take = avail.min(self.max_bytes);
+            self.head_cut = take < avail;
+            if self.off != 0 || self.head_cut {
+                let first: &'s [u8] = first;
+                self.scratch
+                    .push(IoSlice::new(&first[self.off..self.off + take]));
+                self.in_scratch = true;
+            }
+            self.wlen = 1;
+            self.wbytes = take;
+            if self.head_cut {
+                return;
+            }
+        } else if self.head_cut {
+            return;
+        } else if self.in_scratch && self.start >= N / 2 {
+            // Reclaim the consumed front; amortized O(1) per descriptor since at least N/2
+            // descriptors were consumed since the last move.
+            self.scratch.drain(..self.start);
+            self.start = 0;
+        }
+        // Append whole buffers while they fit both limits.
+        let mut next = self.idx + self.wlen;
+        while self.wlen < self.max_iovecs && next < bufs.len() {
+            let len = bufs[next].len();
+            if len > self.max_bytes - self.wbytes {
+                break;
+            }
+            if self.in_scratch && self.scratch.try_push(bufs[next]).is_err() {
+                break;
+            }
+            self.wlen += 1;
+            self.wbytes += len;
+            next += 1;
+        }
+    }
+}
+
+impl<const N: usize> fmt::Debug for IoCursor<'_, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoCursor")
+            .field("buffers", &self.bufs.len())
+            .field("index", &self.idx)
+            .field("offset", &self.off)
+            .field("window_len", &self.wlen)
+            .field("window_bytes", &self.wbytes)
+            .field("transferred", &self.transferred)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A zero-copy cursor over a caller's `&mut [IoSliceMut]` for read loops.
+///
+/// The read-side twin of [`IoCursor`]: [`window`](Self::window) gives the buffers to fill
+/// next (at most `min(N, IOV_MAX)` descriptors and [`MAX_BYTES_PER_CALL`] bytes), and
+/// [`advance`](Self::advance) records how many bytes the last call filled. Buffers are filled
+/// strictly in order; zero-length buffers are skipped. The caller's `IoSliceMut` list is
+/// borrowed for the cursor's lifetime but never modified.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{IoSliceMut, Read};
+/// use vectored::IoCursorMut;
+///
+/// let mut src: &[u8] = b"hello world";
+/// let (mut a, mut b) = ([0u8; 5], [0u8; 6]);
+/// {
+///     let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+///     let mut cursor = IoCursorMut::new(&mut bufs);
+///     loop {
+///         let window = cursor.window();
+///         if window.is_empty() {
+///             break;
+///         }
+///         // Read at most 3 bytes per call.
+///         let n = (&mut src).take(3).read_vectored(window).unwrap();
+///         cursor.advance(n).unwrap();
+///     }
+/// }
+/// assert_eq!((&a, &b), (b"hello", b" world"));
+/// ```
+pub struct IoCursorMut<'s, 'a, const N: usize = IOV_MAX> {
+    /// The caller's buffers not yet taken into the window.
+    rest: std::slice::IterMut<'s, IoSliceMut<'a>>,
+    /// The part of the current buffer not yet in the window (non-empty only for buffers
+    /// longer than the byte budget).
+    pending: &'s mut [u8],
+    /// Window storage; the window is `scratch[start..]`.
+    scratch: ArrayVec<IoSliceMut<'s>, N>,
+    start: usize,
+    wbytes: usize,
+    transferred: usize,
+    max_iovecs: usize,
+    max_bytes: usize,
+}
+
+impl<'s, 'a> IoCursorMut<'s, 'a> {
+    /// Creates a cursor at the start of `bufs`, with the platform's limits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let mut a = [0u8; 4];
+    /// let mut bufs = [IoSliceMut::new(&mut a)];
+    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
+    /// assert_eq!(cursor.window().len(), 1);
+    /// ```
+    #[inline]
+    pub fn new(bufs: &'s mut [IoSliceMut<'a>]) -> Self {
+        Self::with_limits(bufs, IOV_MAX, MAX_BYTES_PER_CALL)
+    }
+}
+
+impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
+    /// Creates a cursor whose windows hold at most `max_iovecs` descriptors (clamped to
+    /// `1..=N`) and at most `max_bytes` bytes (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// use vectored::IoCursorMut;
+    ///
+    /// let mut a = [0u8; 10];
+    /// let mut bufs = [IoSliceMut::new(&mut a)];
+    /// let mut cursor = IoCursorMut::<4>::with_limits(&mut bufs, 4, 6);
+    /// assert_eq!(cursor.window()[0].len(), 6);
+    /// ```
+    #[inline]
+    pub fn with_limits(
+        bufs: &'s mut [IoSliceMut<'a>],
+        max_iovecs: usize,
+        max_bytes: usize,
+    ) -> Self {
+        let (max_iovecs, max_bytes) = clamp_limits::<N>(max_iovecs, max_bytes);
+        Self {
+            rest: bufs.iter_mut(),
+            pending: &mut [],
+            scratch: ArrayVec::new(),
+            start: 0,
+            wbytes: 0,
+            transferred: 0,
+            max_iovecs,
+            max_bytes,
+        }
+    }
+
+    /// The buffers to fill next; empty once every buffer is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let mut a = [0u8; 2];
+    /// let mut bufs = [IoSliceMut::new(&mut []), IoSliceMut::new(&mut a)];
+    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
+    /// assert_eq!(cursor.window().len(), 1);
+    /// cursor.advance(2).unwrap();
+    /// assert!(cursor.window().is_empty());
+    /// ```
+    #[inline]
+    pub fn window(&mut self) -> &mut [IoSliceMut<'s>] {
+        self.fill();
+        &mut self.scratch[self.start..]
+    }
+
+    /// The number of bytes the current window can take.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
+    /// let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
+    /// cursor.window();
+    /// assert_eq!(cursor.window_bytes(), 5);
+    /// ```
+    pub fn window_bytes(&self) -> usize {
+        self.wbytes
+    }
+
+    /// Records that the last call filled the first `n` bytes of the current window.
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] if `n` exceeds [`window_bytes`](Self::window_bytes); the cursor is
+    /// unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let mut a = [0u8; 4];
+    /// let mut bufs = [IoSliceMut::new(&mut a)];
+    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
+    /// cursor.window()[0][..3].copy_from_slice(b"abc");
+    /// cursor.advance(3).unwrap();
+    /// assert_eq!(cursor.window()[0].len(), 1);
+    /// ```
+    #[inline]
+    pub fn advance(&mut self, n: usize) -> Result<(), Overrun> {
+        if n > self.wbytes {
+            return Err(Overrun {
+                claimed: n,
+                offered: self.wbytes,
+            });
+        }
+        self.transferred += n;
+        self.wbytes -= n;
+        let mut left = n;
+        while left > 0 {
+            let first = &mut self.scratch[self.start];
+            if left < first.len() {
+                first.advance(left);
+                break;
+            }
+            left -= first.len();
+            self.start += 1;
+        }
+        Ok(())
+    }
+
+    /// Total bytes passed to [`advance`](Self::advance) so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let mut a = [0u8; 4];
+    /// let mut bufs = [IoSliceMut::new(&mut a)];
+    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
+    /// cursor.window();
+    /// cursor.advance(4).unwrap();
+    /// assert_eq!(cursor.transferred(), 4);
+    /// ```
+    pub fn transferred(&self) -> usize {
+        self.transferred
+    }
+
+    /// Tops the window up to the limits, taking buffers from the caller's list in order.
+    #[inline]
+    fn fill(&mut self) {
+        if self.start == self.scratch.len() {
+            self.scratch.clear();
+            self.start = 0;
+        } else if self.start >= N / 2 {
+            self.scratch.drain(..self.start);
+            self.start = 0;
+        }
+        while self.scratch.len() - self.start < self.max_iovecs && !self.scratch.is_full() {
+            if self.pending.is_empty() {
+                match self.rest.next() {
+                    Some(buf) => self.pending = &mut **buf,
+                    None => break,
+                }
+                continue;
+            }
+            let room = self.max_bytes - self.wbytes;
+            let piece = if self.pending.len() <= room {
+                std::mem::take(&mut self.pending)
+            } else if self.scratch.len() == self.start {
+                // An empty window and a buffer over the byte budget: offer a budget-sized piece.
+                let (piece, rest) = std::mem::take(&mut self.pending).split_at_mut(room);
+                self.pending = rest;
+                piece
+            } else {
+                break;
+            };
+            self.wbytes += piece.len();
+            self.scratch.push(IoSliceMut::new(piece));
+        }
+    }
+}
+
+impl<const N: usize> fmt::Debug for IoCursorMut<'_, '_, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoCursorMut")
+            .field("window_len", &(self.scratch.len() - self.start))
+            .field("window_bytes", &self.wbytes)
+            .field("transferred", &self.transferred)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concat(window: &[IoSlice<'_>]) -> Vec<u8> {
+        window.iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    /// Drives a cursor with a fixed schedule of transfer sizes and returns what was written.
+    fn drive<const N: usize>(mut cursor: IoCursor<'_, N>, schedule: &[usize]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut step = 0;
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                return out;
+            }
+            let offered = concat(window);
+            let n = schedule[step % schedule.len()].clamp(1, offered.len());
+            out.extend_from_slice(&offered[..n]);
+            cursor.advance(n).unwrap();
+            step += 1;
+        }
+    }
+
+    #[test]
+    fn empty_list_and_all_empty_buffers_give_empty_window() {
+        let mut cursor = IoCursor::new(&[]);
+        assert!(cursor.window().is_empty());
+        let bufs = [IoSlice::new(b""), IoSlice::new(b""), IoSlice::new(b"")];
+        let mut cursor = IoCursor::new(&bufs);
+        assert!(cursor.window().is_empty());
+        assert_eq!(cursor.remaining(), 0);
+    }
+
+    #[test]
+    fn full_write_advances_in_one_step() {
+        let bufs = [IoSlice::new(b"ab"), IoSlice::new(b"cd")];
+        let mut cursor = IoCursor::new(&bufs);
+        assert_eq!(cursor.window().len(), 2);
+        cursor.advance(4).unwrap();
+        assert!(cursor.window().is_empty());
+        assert_eq!(cursor.transferred(), 4);
+    }
+
+    #[test]
+    fn partial_write_shortens_only_first_descriptor() {
+        // Regression shape of tokio#8158: [ab, cd] and [hello, world] after short writes.
+        let bufs = [IoSlice::new(b"hello"), IoSlice::new(b"world")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        cursor.advance(3).unwrap();
+        assert_eq!(concat(cursor.window()), b"loworld");
+        cursor.advance(1).unwrap();
+        assert_eq!(concat(cursor.window()), b"oworld");
+        cursor.advance(1).unwrap();
+        assert_eq!(concat(cursor.window()), b"world");
+        assert_eq!(&*bufs[0], b"hello");
+    }
+
+    #[test]
+    fn advance_past_boundary_lands_in_next_buffer() {
+        let bufs = [IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cd")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        cursor.advance(3).unwrap();
+        assert_eq!(concat(cursor.window()), b"d");
+    }
+
+    #[test]
+    fn advance_exactly_to_boundary_stays_direct() {
+        let bufs = [
+            IoSlice::new(b"ab"),
+            IoSlice::new(b"cd"),
+            IoSlice::new(b"ef"),
+        ];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        cursor.advance(2).unwrap();
+        assert!(!cursor.in_scratch);
+        assert_eq!(concat(cursor.window()), b"cdef");
+    }
+
+    #[test]
+    fn overrun_is_an_error_and_leaves_cursor_unchanged() {
+        let bufs = [IoSlice::new(b"abc")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        assert_eq!(
+            cursor.advance(4),
+            Err(Overrun {
+                claimed: 4,
+                offered: 3
+            })
+        );
+        assert_eq!(cursor.transferred(), 0);
+        assert_eq!(concat(cursor.window()), b"abc");
+        let io: io::Error = Overrun {
+            claimed: 4,
+            offered: 3,
+        }
+        .into();
+        assert_eq!(io.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn advance_without_window_only_accepts_zero() {
+        let bufs = [IoSlice::new(b"abc")];
+        let mut cursor = IoCursor::new(&bufs);
+        assert!(cursor.advance(1).is_err());
+        cursor.advance(0).unwrap();
+        assert_eq!(concat(cursor.window()), b"abc");
+    }
+
+    #[test]
+    fn window_respects_iovec_limit() {
+        let data: Vec<[u8; 1]> = (0..=255u8).cycle().take(2500).map(|b| [b]).collect();
+        let bufs: Vec<IoSlice<'_>> = data.iter().map(|b| IoSlice::new(b)).collect();
+        let mut cursor = IoCursor::new(&bufs);
+        let mut calls = 0;
+        let mut out = Vec::new();
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                break;
+            }
+            assert!(window.len() <= IOV_MAX);
+            let n = window.len();
+            out.extend(concat(window));
+            cursor.advance(n).unwrap();
+            calls += 1;
+        }
+        assert_eq!(calls, 2500usize.div_ceil(IOV_MAX));
+        assert_eq!(out, data.concat());
+    }
+
+    #[test]
+    fn oversized_buffer_is_cut_to_byte_budget() {
+        let bufs = [IoSlice::new(b"abcdefghij"), IoSlice::new(b"kl")];
+        let mut cursor = IoCursor::<8>::with_limits(&bufs, 8, 4);
+        let out = drive(cursor, &[usize::MAX]);
+        assert_eq!(out, b"abcdefghijkl");
+        // And with partial transfers inside each piece.
+        cursor = IoCursor::<8>::with_limits(&bufs, 8, 4);
+        assert_eq!(drive(cursor, &[3, 1, 2]), b"abcdefghijkl");
+    }
+
+    #[test]
+    fn byte_budget_limits_whole_buffers_too() {
+        let bufs = [
+            IoSlice::new(b"abc"),
+            IoSlice::new(b"def"),
+            IoSlice::new(b"g"),
+        ];
+        let mut cursor = IoCursor::<8>::with_limits(&bufs, 8, 6);
+        assert_eq!(concat(cursor.window()), b"abcdef");
+        cursor.advance(6).unwrap();
+        assert_eq!(concat(cursor.window()), b"g");
+    }
+
+    #[test]
+    fn window_refills_after_partial_write_with_more_descriptors() {
+        // After a short write ends inside a buffer, the next window must still reach the
+        // iovec limit when enough buffers remain, so no extra calls are made.
+        let data: Vec<[u8; 2]> = (0..40u8).map(|b| [b, b]).collect();
+        let bufs: Vec<IoSlice<'_>> = data.iter().map(|b| IoSlice::new(b)).collect();
+        let mut cursor = IoCursor::<8>::with_limits(&bufs, 8, usize::MAX);
+        assert_eq!(cursor.window().len(), 8);
+        cursor.advance(11).unwrap(); // ends inside the 6th buffer: switch to private window
+        assert!(cursor.in_scratch);
+        assert_eq!(cursor.window().len(), 8); // topped up from the caller's list
+        cursor.advance(1).unwrap(); // finishes that buffer; storage is full, front consumed
+        assert_eq!(cursor.window().len(), 7);
+        cursor.advance(6).unwrap(); // 4 entries consumed in storage: compacted and topped up
+        assert_eq!(cursor.window().len(), 8);
+        assert_eq!(cursor.start, 0);
+        assert_eq!(cursor.remaining(), 80 - 18);
+        let rest = concat(cursor.window());
+        assert_eq!(&rest[..2], &[9, 9]);
+    }
+
+    #[test]
+    fn trickle_writer_touches_only_the_first_descriptor() {
+        let data = vec![7u8; 4096];
+        let bufs: Vec<IoSlice<'_>> = data.chunks(16).map(IoSlice::new).collect();
+        let cursor = IoCursor::new(&bufs);
+        assert_eq!(drive(cursor, &[1]), data);
+    }
+
+    #[test]
+    fn remaining_counts_partial_first_buffer() {
+        let bufs = [IoSlice::new(b"abcd"), IoSlice::new(b"ef")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        cursor.advance(1).unwrap();
+        assert_eq!(cursor.remaining(), 5);
+    }
+
+    fn fill_all<const N: usize>(mut cursor: IoCursorMut<'_, '_, N>, src: &[u8], step: usize) {
+        let mut pos = 0;
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                break;
+            }
+            let mut n = 0;
+            for buf in window.iter_mut() {
+                let take = buf.len().min(step - n).min(src.len() - pos - n);
+                buf[..take].copy_from_slice(&src[pos + n..pos + n + take]);
+                n += take;
+                if n == step {
+                    break;
+                }
+            }
+            cursor.advance(n).unwrap();
+            pos += n;
+        }
+    }
+
+    #[test]
+    fn read_cursor_fills_in_order_with_short_reads() {
+        let src: Vec<u8> = (0..=255u8).collect();
+        let (mut a, mut b, mut c) = ([0u8; 100], [0u8; 0], [0u8; 156]);
+        let mut bufs = [
+            IoSliceMut::new(&mut a),
+            IoSliceMut::new(&mut b),
+            IoSliceMut::new(&mut c),
+        ];
+        fill_all(IoCursorMut::new(&mut bufs), &src, 7);
+        assert_eq!(&a[..], &src[..100]);
+        assert_eq!(&c[..], &src[100..]);
+    }
+
+    #[test]
+    fn read_cursor_cuts_oversized_buffers() {
+        let src: Vec<u8> = (0..50u8).collect();
+        let mut a = [0u8; 50];
+        let mut bufs = [IoSliceMut::new(&mut a)];
+        let mut cursor = IoCursorMut::<4>::with_limits(&mut bufs, 4, 8);
+        assert_eq!(cursor.window()[0].len(), 8);
+        fill_all(cursor, &src, 5);
+        assert_eq!(&a[..], &src[..]);
+    }
+
+    #[test]
+    fn read_cursor_overrun() {
+        let mut a = [0u8; 3];
+        let mut bufs = [IoSliceMut::new(&mut a)];
+        let mut cursor = IoCursorMut::new(&mut bufs);
+        cursor.window();
+        assert!(cursor.advance(4).is_err());
+        cursor.advance(3).unwrap();
+        assert!(cursor.window().is_empty());
+    }
+
+    #[test]
+    fn read_cursor_many_buffers_respects_limit() {
+        let mut storage = vec![0u8; 3000];
+        let mut bufs: Vec<IoSliceMut<'_>> = storage.chunks_mut(1).map(IoSliceMut::new).collect();
+        let mut cursor = IoCursorMut::new(&mut bufs);
+        let mut calls = 0;
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                break;
+            }
+            assert!(window.len() <= IOV_MAX);
+            for b in window.iter_mut() {
+                b[0] = 1;
+            }
+            let n = window.len();
+            cursor.advance(n).unwrap();
+            calls += 1;
+        }
+        assert_eq!(calls, 3);
+        drop(cursor);
+        drop(bufs);
+        assert!(storage.iter().all(|&b| b == 1));
+    }
+}

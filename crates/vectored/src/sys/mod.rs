@@ -1,0 +1,19 @@
+//! Thin, safe wrappers over the vectored system calls: one function per call, no retries.
+//!
+//! Each wrapper makes exactly one system call (plus, for pipes without `RWF_NOSIGNAL`, the
+//! signal-mask calls described in [`write_nosignal`](crate::write_all_fd)). Each one passes
+//! at most [`IOV_MAX`](crate::IOV_MAX) buffers and at most
+//! [`MAX_BYTES_PER_CALL`](crate::MAX_BYTES_PER_CALL) bytes: longer lists are cut to a prefix
+//! of whole buffers, and a first buffer longer than the byte limit is offered in part. The
+//! result may therefore be shorter than the total offered even on a blocking file; the loops
+//! in this crate ([`write_all`](crate::write_all) and friends) take care of the rest.
+//!
+//! Errors are plain [`std::io::Error`]s carrying the OS `errno`.
+//!
+//! Available on Unix only. On other targets use the `std::io` trait loops
+//! ([`write_all`](crate::write_all), [`read_exact`](crate::read_exact)).
+
+mod sigpipe;
+mod unix;
+
+pub use unix::*;

@@ -1,0 +1,355 @@
+//! Write-all loops: every byte written exactly once, in order, or an error that says how many
+//! were.
+
+use std::io::{self, IoSlice, Write};
+
+use crate::error::{Error, Result};
+use crate::slices::IoCursor;
+
+#[cfg(unix)]
+use {
+    crate::fd::FdOptions,
+    crate::sys::{self, Interest, WriteMode},
+    std::os::fd::AsFd,
+};
+
+/// Drives `cursor` to the end: `write` makes one call with a window and the bytes transferred
+/// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up).
+///
+/// `Interrupted` is retried, `Ok(0)` becomes `WriteZero`, a count larger than the window
+/// becomes `InvalidData`; every error carries the exact count.
+#[inline]
+pub(crate) fn write_loop<const N: usize>(
+    cursor: &mut IoCursor<'_, N>,
+    mut write: impl FnMut(&[IoSlice<'_>], usize) -> io::Result<usize>,
+    mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
+) -> Result<usize> {
+    loop {
+        let done = cursor.transferred();
+        let window = cursor.window();
+        if window.is_empty() {
+            return Ok(done);
+        }
+        let failure = match write(window, done) {
+            Ok(0) => write_zero(),
+            Ok(n) => match cursor.advance(n) {
+                Ok(()) => continue,
+                Err(overrun) => overrun.into(),
+            },
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => match not_ready(e) {
+                Ok(()) => continue,
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        return Err(Error::new(failure, done));
+    }
+}
+
+fn write_zero() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::WriteZero,
+        "writer accepted 0 bytes with data left to write",
+    )
+}
+
+/// Writes every byte of `bufs`, in order, to any [`Write`], using `write_vectored`.
+///
+/// Partial writes resume exactly where they stopped (inside a buffer if need be), at most
+/// [`IOV_MAX`](crate::IOV_MAX) buffers are offered per call, zero-length buffers are fine,
+/// and `bufs` itself is never modified. Returns the total number of bytes written.
+///
+/// Works with anything that implements `Write`: `File`, `TcpStream`, `UnixStream`,
+/// `Vec<u8>`, `BufWriter`, `&mut dyn Write`… For raw fds with readiness waits, deadlines and
+/// `SIGPIPE` protection, use [`write_all_fd`].
+///
+/// # Examples
+///
+/// ```
+/// use std::io::IoSlice;
+///
+/// let mut out = Vec::new();
+/// let n = vectored::write_all(&mut out, &[IoSlice::new(b"GET "), IoSlice::new(b"/")])?;
+/// assert_eq!((n, &out[..]), (5, &b"GET /"[..]));
+/// # Ok::<(), vectored::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// On failure the [`Error`] carries the exact number of bytes written before it:
+///
+/// - [`Interrupted`](io::ErrorKind::Interrupted) is retried and never returned;
+/// - `Ok(0)` from the writer with bytes left is [`WriteZero`](io::ErrorKind::WriteZero);
+/// - a writer claiming more bytes than it was offered is
+///   [`InvalidData`](io::ErrorKind::InvalidData) (never a panic);
+/// - [`WouldBlock`](io::ErrorKind::WouldBlock) is returned as is, with the progress, since a
+///   plain `Write` gives no way to wait for readiness;
+/// - any other error of the writer is returned unchanged.
+pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Result<usize> {
+    let mut cursor = IoCursor::new(bufs);
+    write_loop(&mut cursor, |window, _| writer.write_vectored(window), Err)
+}
+
+/// Writes every byte of `bufs`, in order, to a file descriptor, waiting for readiness when it
+/// is non-blocking, and never letting `SIGPIPE` kill the process.
+///
+/// The write call depends on what `fd` is (see [`FdKind`](crate::FdKind)): sockets get
+/// `sendmsg(MSG_NOSIGNAL)`; pipes get `pwritev2(RWF_NOSIGNAL)` where the kernel has it
+/// (Linux 6.18+) and otherwise `writev` with `SIGPIPE` blocked for this thread only, a
+/// `SIGPIPE` raised by this write consumed, and the thread's mask restored; everything else
+/// gets `writev`. No process-wide signal disposition is touched.
+///
+/// On `EAGAIN` the loop waits in `poll(2)` (never sleeps, never spins) for as long as
+/// `opts` allows. Other behaviour is that of [`write_all`].
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{IoSlice, Read};
+/// use std::os::unix::net::UnixStream;
+///
+/// let (a, mut b) = UnixStream::pair()?;
+/// let bufs = [IoSlice::new(b"HTTP/1.1 200 OK\r\n\r\n"), IoSlice::new(b"hi")];
+/// let n = vectored::write_all_fd(&a, &bufs, &vectored::FdOptions::new())?;
+/// drop(a);
+/// let mut got = String::new();
+/// b.read_to_string(&mut got)?;
+/// assert_eq!((n, got.as_str()), (21, "HTTP/1.1 200 OK\r\n\r\nhi"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`write_all`], plus: [`TimedOut`](io::ErrorKind::TimedOut) when the wait allowed by
+/// `opts` runs out, [`WouldBlock`](io::ErrorKind::WouldBlock) with
+/// [`FdOptions::nonblocking`], [`BrokenPipe`](io::ErrorKind::BrokenPipe) when the reader is
+/// gone, and the `fstat` error (with 0 bytes written) if the kind of `fd` cannot be found.
+#[cfg(unix)]
+pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
+    let fd = fd.as_fd();
+    let kind = opts.fd_kind(fd).map_err(|e| Error::new(e, 0))?;
+    let mode = WriteMode::for_kind(kind);
+    let waiter = opts.waiter();
+    sys::with_write_mode(
+        mode,
+        || {
+            let mut cursor = IoCursor::new(bufs);
+            write_loop(
+                &mut cursor,
+                |window, _| mode.write(fd, window),
+                |e| waiter.wait(fd, Interest::Write, e),
+            )
+        },
+        |result| result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error())),
+    )
+}
+
+/// Writes every byte of `bufs` at `offset` with positional writes (`pwritev2` with `flags` on
+/// Linux, `pwritev` elsewhere), leaving the file position unchanged.
+///
+/// Each call writes at `offset` plus the bytes already written. `flags` applies to every
+/// call; with [`RwFlags::APPEND`](crate::RwFlags::APPEND) the offset is ignored by the kernel
+/// and each call appends, so the data stays in order but another appender may interleave
+/// between calls when the data needs more than one. Other behaviour is that of [`write_all`].
+///
+/// # Examples
+///
+/// ```
+/// use std::io::IoSlice;
+/// use vectored::RwFlags;
+///
+/// let path = std::env::temp_dir().join("vectored-doc-write-all-at");
+/// let file = std::fs::File::create(&path)?;
+/// vectored::write_all_at(&file, &[IoSlice::new(b"world")], 6, RwFlags::empty())?;
+/// vectored::write_all_at(&file, &[IoSlice::new(b"hello ")], 0, RwFlags::DSYNC)?;
+/// assert_eq!(std::fs::read(&path)?, b"hello world");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`write_all`], plus: [`InvalidInput`](io::ErrorKind::InvalidInput) when `offset`
+/// (plus the bytes written) exceeds `i64::MAX`; `ESPIPE` on pipes and sockets;
+/// [`WouldBlock`](io::ErrorKind::WouldBlock) with [`RwFlags::NOWAIT`](crate::RwFlags::NOWAIT)
+/// when the write would block (regular files cannot be polled, so there is no wait);
+/// [`Unsupported`](io::ErrorKind::Unsupported) for non-empty `flags` off Linux.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "haiku",
+        target_os = "nto",
+        target_os = "redox",
+        target_os = "solaris"
+    ))
+))]
+pub fn write_all_at<Fd: AsFd>(
+    fd: Fd,
+    bufs: &[IoSlice<'_>],
+    offset: u64,
+    flags: sys::RwFlags,
+) -> Result<usize> {
+    let fd = fd.as_fd();
+    let mut cursor = IoCursor::new(bufs);
+    write_loop(
+        &mut cursor,
+        |window, done| sys::pwrite_at_raw(fd, window, sys::offset_at(offset, done)?, flags),
+        Err,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accepts at most `per_call` bytes from the first `n_bufs` buffers, like std's
+    /// `test_writer`.
+    struct Limited {
+        out: Vec<u8>,
+        per_call: usize,
+        n_bufs: usize,
+        calls: usize,
+    }
+
+    impl Write for Limited {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.write_vectored(&[IoSlice::new(buf)])
+        }
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            self.calls += 1;
+            let mut left = self.per_call;
+            for buf in bufs.iter().take(self.n_bufs) {
+                let n = buf.len().min(left);
+                self.out.extend_from_slice(&buf[..n]);
+                left -= n;
+                if left == 0 {
+                    break;
+                }
+            }
+            Ok(self.per_call - left)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn std_cross_product_of_shapes_and_limits() {
+        let inputs: &[&[&[u8]]] = &[
+            &[],
+            &[b""],
+            &[b"", b""],
+            &[b"1"],
+            &[b"12"],
+            &[b"123", b"4"],
+            &[b"1", b"23", b"", b"456"],
+            &[b"1234", b"", b"5678", b"9"],
+        ];
+        for (n_bufs, per_call) in [(1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3), (9, 100)] {
+            for input in inputs {
+                let bufs: Vec<IoSlice<'_>> = input.iter().map(|b| IoSlice::new(b)).collect();
+                let mut w = Limited {
+                    out: Vec::new(),
+                    per_call,
+                    n_bufs,
+                    calls: 0,
+                };
+                let n = write_all(&mut w, &bufs).unwrap();
+                assert_eq!(w.out, input.concat(), "{n_bufs} {per_call} {input:?}");
+                assert_eq!(n, w.out.len());
+            }
+        }
+    }
+
+    #[test]
+    fn empty_input_makes_no_call() {
+        let mut w = Limited {
+            out: Vec::new(),
+            per_call: 1,
+            n_bufs: 1,
+            calls: 0,
+        };
+        assert_eq!(
+            write_all(&mut w, &[IoSlice::new(b""), IoSlice::new(b"")]).unwrap(),
+            0
+        );
+        assert_eq!(w.calls, 0);
+    }
+
+    #[test]
+    fn calls_are_minimal_for_a_complete_writer() {
+        let data = vec![1u8; 3000];
+        let bufs: Vec<IoSlice<'_>> = data
+            .iter()
+            .map(std::slice::from_ref)
+            .map(IoSlice::new)
+            .collect();
+        let mut w = Limited {
+            out: Vec::new(),
+            per_call: usize::MAX,
+            n_bufs: usize::MAX,
+            calls: 0,
+        };
+        write_all(&mut w, &bufs).unwrap();
+        assert_eq!(w.calls, 3);
+    }
+
+    struct Scripted(Vec<io::Result<usize>>);
+
+    impl Write for Scripted {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                Ok(usize::MAX)
+            } else {
+                self.0.remove(0)
+            }
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn interrupted_is_retried_and_errors_carry_progress() {
+        let bufs = [IoSlice::new(b"abcdef")];
+        let mut w = Scripted(vec![
+            Err(io::ErrorKind::Interrupted.into()),
+            Ok(2),
+            Err(io::ErrorKind::Interrupted.into()),
+            Ok(1),
+            Err(io::Error::from_raw_os_error(28)),
+        ]);
+        let err = write_all(&mut w, &bufs).unwrap_err();
+        assert_eq!(err.transferred(), 3);
+        assert_eq!(err.raw_os_error(), Some(28));
+    }
+
+    #[test]
+    fn zero_is_write_zero_and_overclaim_is_invalid_data() {
+        let bufs = [IoSlice::new(b"abc")];
+        let err = write_all(&mut Scripted(vec![Ok(1), Ok(0)]), &bufs).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WriteZero, 1)
+        );
+        let err = write_all(&mut Scripted(vec![Ok(1), Ok(5)]), &bufs).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::InvalidData, 1)
+        );
+    }
+
+    #[test]
+    fn would_block_is_returned_with_progress() {
+        let bufs = [IoSlice::new(b"abc")];
+        let err = write_all(
+            &mut Scripted(vec![Ok(2), Err(io::ErrorKind::WouldBlock.into())]),
+            &bufs,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WouldBlock, 2)
+        );
+    }
+}
