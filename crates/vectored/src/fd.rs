@@ -41,6 +41,7 @@ enum Wait {
 pub struct FdOptions {
     wait: Wait,
     kind: Option<FdKind>,
+    on_interrupt: Option<fn() -> io::Result<()>>,
 }
 
 impl FdOptions {
@@ -137,6 +138,42 @@ impl FdOptions {
         self
     }
 
+    /// Calls `hook` each time a system call or wait of the loop is interrupted by a signal
+    /// (`EINTR`) before retrying it. If the hook returns an error, the loop stops with that
+    /// error and the bytes transferred so far.
+    ///
+    /// This is how a program that handles signals itself (an interpreter checking for
+    /// Ctrl-C, a server with a shutdown flag) keeps a long transfer interruptible. Without a
+    /// hook, `EINTR` is always retried.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// static SHUTDOWN: AtomicBool = AtomicBool::new(false);
+    ///
+    /// fn check_shutdown() -> std::io::Result<()> {
+    ///     if SHUTDOWN.load(Ordering::Relaxed) {
+    ///         Err(std::io::Error::other("shutting down"))
+    ///     } else {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let opts = vectored::FdOptions::new().on_interrupt(check_shutdown);
+    /// # let _ = opts;
+    /// ```
+    pub fn on_interrupt(mut self, hook: fn() -> io::Result<()>) -> Self {
+        self.on_interrupt = Some(hook);
+        self
+    }
+
+    /// Runs the interrupt hook, if any.
+    pub(crate) fn interrupted(&self) -> io::Result<()> {
+        self.on_interrupt.map_or(Ok(()), |hook| hook())
+    }
+
     pub(crate) fn fd_kind(&self, fd: BorrowedFd<'_>) -> io::Result<FdKind> {
         self.kind.map_or_else(|| FdKind::of(fd), Ok)
     }
@@ -152,7 +189,10 @@ impl FdOptions {
             Wait::Deadline(d) => Limit::Until(d),
             Wait::Never => Limit::NoWait,
         };
-        Waiter { limit }
+        Waiter {
+            limit,
+            on_interrupt: *self,
+        }
     }
 }
 
@@ -160,6 +200,7 @@ impl FdOptions {
 #[derive(Debug)]
 pub(crate) struct Waiter {
     limit: Limit,
+    on_interrupt: FdOptions,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +211,11 @@ enum Limit {
 }
 
 impl Waiter {
+    /// Handles `EINTR` from the loop's own system call.
+    pub(crate) fn interrupted(&self) -> io::Result<()> {
+        self.on_interrupt.interrupted()
+    }
+
     /// Handles `EAGAIN` (`not_ready`): waits until the fd is ready, or returns the error to
     /// give up with (`not_ready` itself when not waiting, `TimedOut` past the deadline).
     pub(crate) fn wait(
@@ -194,7 +240,9 @@ impl Waiter {
                 Ok(true) => return Ok(()),
                 // Timed out, or woke early: the next turn re-checks the clock.
                 Ok(false) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    self.on_interrupt.interrupted()?;
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -4,6 +4,7 @@ use std::io::{self, IoSliceMut, Read};
 
 use crate::error::{Error, Result};
 use crate::slices::IoCursorMut;
+use crate::write_all::no_hook;
 
 #[cfg(unix)]
 use {
@@ -18,6 +19,7 @@ pub(crate) fn read_loop<const N: usize>(
     cursor: &mut IoCursorMut<'_, '_, N>,
     mut read: impl FnMut(&mut [IoSliceMut<'_>], usize) -> io::Result<usize>,
     mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
+    mut interrupted: impl FnMut() -> io::Result<()>,
 ) -> Result<usize> {
     loop {
         let done = cursor.transferred();
@@ -34,7 +36,10 @@ pub(crate) fn read_loop<const N: usize>(
                 Ok(()) => continue,
                 Err(overrun) => overrun.into(),
             },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => match interrupted() {
+                Ok(()) => continue,
+                Err(e) => e,
+            },
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => match not_ready(e) {
                 Ok(()) => continue,
                 Err(e) => e,
@@ -73,7 +78,12 @@ pub(crate) fn read_loop<const N: usize>(
 /// offered is [`InvalidData`](io::ErrorKind::InvalidData).
 pub fn read_exact<R: Read + ?Sized>(reader: &mut R, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
     let mut cursor = IoCursorMut::new(bufs);
-    read_loop(&mut cursor, |window, _| reader.read_vectored(window), Err)
+    read_loop(
+        &mut cursor,
+        |window, _| reader.read_vectored(window),
+        Err,
+        no_hook,
+    )
 }
 
 /// Fills every buffer of `bufs`, in order, from a file descriptor with `readv`, waiting in
@@ -115,6 +125,7 @@ pub fn read_exact_fd<Fd: AsFd>(
         &mut cursor,
         |window, _| sys::readv_raw(fd, window),
         |e| waiter.wait(fd, Interest::Read, e),
+        || waiter.interrupted(),
     )
 }
 
@@ -169,6 +180,7 @@ pub fn read_exact_at<Fd: AsFd>(
         &mut cursor,
         |window, done| sys::pread_at_raw(fd, window, sys::offset_at(offset, done)?, flags),
         Err,
+        no_hook,
     )
 }
 

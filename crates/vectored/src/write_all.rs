@@ -14,15 +14,17 @@ use {
 };
 
 /// Drives `cursor` to the end: `write` makes one call with a window and the bytes transferred
-/// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up).
+/// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up);
+/// `interrupted` runs after each `Interrupted` (its error stops the loop).
 ///
-/// `Interrupted` is retried, `Ok(0)` becomes `WriteZero`, a count larger than the window
+/// `Interrupted` is otherwise retried, `Ok(0)` becomes `WriteZero`, a count larger than the window
 /// becomes `InvalidData`; every error carries the exact count.
 #[inline]
 pub(crate) fn write_loop<const N: usize>(
     cursor: &mut IoCursor<'_, N>,
     mut write: impl FnMut(&[IoSlice<'_>], usize) -> io::Result<usize>,
     mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
+    mut interrupted: impl FnMut() -> io::Result<()>,
 ) -> Result<usize> {
     loop {
         let done = cursor.transferred();
@@ -36,7 +38,10 @@ pub(crate) fn write_loop<const N: usize>(
                 Ok(()) => continue,
                 Err(overrun) => overrun.into(),
             },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => match interrupted() {
+                Ok(()) => continue,
+                Err(e) => e,
+            },
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => match not_ready(e) {
                 Ok(()) => continue,
                 Err(e) => e,
@@ -45,6 +50,12 @@ pub(crate) fn write_loop<const N: usize>(
         };
         return Err(Error::new(failure, done));
     }
+}
+
+/// The `interrupted` argument of the loops when there is no hook: always retry.
+#[allow(clippy::unnecessary_wraps)]
+pub(crate) fn no_hook() -> io::Result<()> {
+    Ok(())
 }
 
 fn write_zero() -> io::Error {
@@ -88,7 +99,12 @@ fn write_zero() -> io::Error {
 /// - any other error of the writer is returned unchanged.
 pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Result<usize> {
     let mut cursor = IoCursor::new(bufs);
-    write_loop(&mut cursor, |window, _| writer.write_vectored(window), Err)
+    write_loop(
+        &mut cursor,
+        |window, _| writer.write_vectored(window),
+        Err,
+        no_hook,
+    )
 }
 
 /// Writes every byte of `bufs`, in order, to a file descriptor, waiting for readiness when it
@@ -139,6 +155,7 @@ pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) ->
                 &mut cursor,
                 |window, _| mode.write(fd, window),
                 |e| waiter.wait(fd, Interest::Write, e),
+                || waiter.interrupted(),
             )
         },
         |result| result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error())),
@@ -195,6 +212,7 @@ pub fn write_all_at<Fd: AsFd>(
         &mut cursor,
         |window, done| sys::pwrite_at_raw(fd, window, sys::offset_at(offset, done)?, flags),
         Err,
+        no_hook,
     )
 }
 
