@@ -12,6 +12,9 @@
 //!   [`transferred`](Error::transferred) is exactly the number of bytes committed before it.
 //! - **Zero copies, caller's slices untouched**: the [`IoCursor`]/[`IoCursorMut`] cursors
 //!   walk your `&[IoSlice]` without modifying it, copying data, or allocating.
+//! - **An owned queue that coalesces**: [`WriteQueue`] takes chunks of any owned kind, copies
+//!   tiny ones into a staging arena and passes large ones by reference, then flushes with as
+//!   few system calls as the kernel allows, keeping exactly the unwritten bytes on failure.
 //! - **Thin syscall wrappers** in [`sys`] for when you want exactly one call.
 //!
 //! # Examples
@@ -48,6 +51,7 @@
 
 mod error;
 mod limits;
+mod queue;
 mod read_exact;
 mod slices;
 mod write_all;
@@ -61,6 +65,7 @@ pub mod sys;
 
 pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};
+pub use queue::{Chunk, QueueOptions, WriteQueue};
 pub use read_exact::read_exact;
 pub use slices::{IoCursor, IoCursorMut, Overrun};
 pub use write_all::write_all;

@@ -45,6 +45,10 @@ pub struct Overrun {
 }
 
 impl Overrun {
+    pub(crate) fn new(claimed: usize, offered: usize) -> Self {
+        Self { claimed, offered }
+    }
+
     /// The byte count the writer or reader returned.
     ///
     /// # Examples
@@ -461,6 +465,199 @@ impl<const N: usize> fmt::Debug for IoCursor<'_, N> {
     }
 }
 
+/// A window entry: `IoSlice` for writes, `IoSliceMut` for reads.
+pub(crate) trait Entry {
+    fn entry_len(&self) -> usize;
+    fn entry_advance(&mut self, n: usize);
+}
+
+impl Entry for IoSlice<'_> {
+    #[inline]
+    fn entry_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn entry_advance(&mut self, n: usize) {
+        self.advance(n);
+    }
+}
+
+impl Entry for IoSliceMut<'_> {
+    #[inline]
+    fn entry_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn entry_advance(&mut self, n: usize) {
+        self.advance(n);
+    }
+}
+
+/// A run of bytes a window entry is made from: `&[u8]` for writes, `&mut [u8]` for reads.
+pub(crate) trait Piece: Sized {
+    type Entry: Entry;
+    fn piece_len(&self) -> usize;
+    fn empty() -> Self;
+    /// Splits off the first `mid` bytes.
+    fn split(self, mid: usize) -> (Self, Self);
+    fn into_entry(self) -> Self::Entry;
+}
+
+impl<'s> Piece for &'s [u8] {
+    type Entry = IoSlice<'s>;
+    #[inline]
+    fn piece_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn empty() -> Self {
+        &[]
+    }
+    #[inline]
+    fn split(self, mid: usize) -> (Self, Self) {
+        self.split_at(mid)
+    }
+    #[inline]
+    fn into_entry(self) -> IoSlice<'s> {
+        IoSlice::new(self)
+    }
+}
+
+impl<'s> Piece for &'s mut [u8] {
+    type Entry = IoSliceMut<'s>;
+    #[inline]
+    fn piece_len(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn empty() -> Self {
+        &mut []
+    }
+    #[inline]
+    fn split(self, mid: usize) -> (Self, Self) {
+        self.split_at_mut(mid)
+    }
+    #[inline]
+    fn into_entry(self) -> IoSliceMut<'s> {
+        IoSliceMut::new(self)
+    }
+}
+
+/// A window over a stream of pieces, kept in private storage: the engine of
+/// [`IoCursorMut`] and of the write queue's flush.
+///
+/// Pieces are taken from `rest` in order, each exactly once; empty pieces are skipped; a piece
+/// longer than the byte budget is offered in budget-sized parts. After a short transfer only
+/// the first entry is adjusted, and the consumed front is reclaimed once at least half the
+/// storage is consumed, so the work is O(pieces) over a whole transfer.
+pub(crate) struct Gather<P: Piece, I, const N: usize> {
+    rest: I,
+    /// The part of the current piece not yet in the window (non-empty only for pieces longer
+    /// than the byte budget).
+    pending: P,
+    /// The window is `scratch[start..]`.
+    scratch: ArrayVec<P::Entry, N>,
+    start: usize,
+    wbytes: usize,
+    transferred: usize,
+    max_iovecs: usize,
+    max_bytes: usize,
+}
+
+impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
+    #[inline]
+    pub(crate) fn new(rest: I, max_iovecs: usize, max_bytes: usize) -> Self {
+        let (max_iovecs, max_bytes) = clamp_limits::<N>(max_iovecs, max_bytes);
+        Self {
+            rest,
+            pending: P::empty(),
+            scratch: ArrayVec::new(),
+            start: 0,
+            wbytes: 0,
+            transferred: 0,
+            max_iovecs,
+            max_bytes,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn window(&mut self) -> &mut [P::Entry] {
+        self.fill();
+        &mut self.scratch[self.start..]
+    }
+
+    pub(crate) fn window_bytes(&self) -> usize {
+        self.wbytes
+    }
+
+    pub(crate) fn transferred(&self) -> usize {
+        self.transferred
+    }
+
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) -> Result<(), Overrun> {
+        if n > self.wbytes {
+            return Err(Overrun {
+                claimed: n,
+                offered: self.wbytes,
+            });
+        }
+        self.transferred += n;
+        self.wbytes -= n;
+        let mut left = n;
+        while left > 0 {
+            let first = &mut self.scratch[self.start];
+            if left < first.entry_len() {
+                first.entry_advance(left);
+                break;
+            }
+            left -= first.entry_len();
+            self.start += 1;
+        }
+        Ok(())
+    }
+
+    /// Tops the window up to the limits, taking pieces in order.
+    #[inline]
+    fn fill(&mut self) {
+        if self.start == self.scratch.len() {
+            self.scratch.clear();
+            self.start = 0;
+        } else if self.start >= N / 2 {
+            self.scratch.drain(..self.start);
+            self.start = 0;
+        }
+        while self.scratch.len() - self.start < self.max_iovecs && !self.scratch.is_full() {
+            if self.pending.piece_len() == 0 {
+                match self.rest.next() {
+                    Some(piece) => self.pending = piece,
+                    None => break,
+                }
+                continue;
+            }
+            let room = self.max_bytes - self.wbytes;
+            let piece = if self.pending.piece_len() <= room {
+                std::mem::replace(&mut self.pending, P::empty())
+            } else if self.scratch.len() == self.start {
+                // An empty window and a piece over the byte budget: offer a budget-sized part.
+                let (piece, rest) = std::mem::replace(&mut self.pending, P::empty()).split(room);
+                self.pending = rest;
+                piece
+            } else {
+                break;
+            };
+            self.wbytes += piece.piece_len();
+            self.scratch.push(piece.into_entry());
+        }
+    }
+}
+
+type BytesOf<'s, 'a> = fn(&'s mut IoSliceMut<'a>) -> &'s mut [u8];
+
+fn bytes_of<'s>(buf: &'s mut IoSliceMut<'_>) -> &'s mut [u8] {
+    buf
+}
+
 /// A zero-copy cursor over a caller's `&mut [IoSliceMut]` for read loops.
 ///
 /// The read-side twin of [`IoCursor`]: [`window`](Self::window) gives the buffers to fill
@@ -493,18 +690,11 @@ impl<const N: usize> fmt::Debug for IoCursor<'_, N> {
 /// assert_eq!((&a, &b), (b"hello", b" world"));
 /// ```
 pub struct IoCursorMut<'s, 'a, const N: usize = IOV_MAX> {
-    /// The caller's buffers not yet taken into the window.
-    rest: std::slice::IterMut<'s, IoSliceMut<'a>>,
-    /// The part of the current buffer not yet in the window (non-empty only for buffers
-    /// longer than the byte budget).
-    pending: &'s mut [u8],
-    /// Window storage; the window is `scratch[start..]`.
-    scratch: ArrayVec<IoSliceMut<'s>, N>,
-    start: usize,
-    wbytes: usize,
-    transferred: usize,
-    max_iovecs: usize,
-    max_bytes: usize,
+    gather: Gather<
+        &'s mut [u8],
+        std::iter::Map<std::slice::IterMut<'s, IoSliceMut<'a>>, BytesOf<'s, 'a>>,
+        N,
+    >,
 }
 
 impl<'s, 'a> IoCursorMut<'s, 'a> {
@@ -547,16 +737,9 @@ impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
         max_iovecs: usize,
         max_bytes: usize,
     ) -> Self {
-        let (max_iovecs, max_bytes) = clamp_limits::<N>(max_iovecs, max_bytes);
+        let pieces = bufs.iter_mut().map(bytes_of as BytesOf<'s, 'a>);
         Self {
-            rest: bufs.iter_mut(),
-            pending: &mut [],
-            scratch: ArrayVec::new(),
-            start: 0,
-            wbytes: 0,
-            transferred: 0,
-            max_iovecs,
-            max_bytes,
+            gather: Gather::new(pieces, max_iovecs, max_bytes),
         }
     }
 
@@ -576,8 +759,7 @@ impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
     /// ```
     #[inline]
     pub fn window(&mut self) -> &mut [IoSliceMut<'s>] {
-        self.fill();
-        &mut self.scratch[self.start..]
+        self.gather.window()
     }
 
     /// The number of bytes the current window can take.
@@ -594,7 +776,7 @@ impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
     /// assert_eq!(cursor.window_bytes(), 5);
     /// ```
     pub fn window_bytes(&self) -> usize {
-        self.wbytes
+        self.gather.window_bytes()
     }
 
     /// Records that the last call filled the first `n` bytes of the current window.
@@ -618,25 +800,7 @@ impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
     /// ```
     #[inline]
     pub fn advance(&mut self, n: usize) -> Result<(), Overrun> {
-        if n > self.wbytes {
-            return Err(Overrun {
-                claimed: n,
-                offered: self.wbytes,
-            });
-        }
-        self.transferred += n;
-        self.wbytes -= n;
-        let mut left = n;
-        while left > 0 {
-            let first = &mut self.scratch[self.start];
-            if left < first.len() {
-                first.advance(left);
-                break;
-            }
-            left -= first.len();
-            self.start += 1;
-        }
-        Ok(())
+        self.gather.advance(n)
     }
 
     /// Total bytes passed to [`advance`](Self::advance) so far.
@@ -654,50 +818,19 @@ impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
     /// assert_eq!(cursor.transferred(), 4);
     /// ```
     pub fn transferred(&self) -> usize {
-        self.transferred
-    }
-
-    /// Tops the window up to the limits, taking buffers from the caller's list in order.
-    #[inline]
-    fn fill(&mut self) {
-        if self.start == self.scratch.len() {
-            self.scratch.clear();
-            self.start = 0;
-        } else if self.start >= N / 2 {
-            self.scratch.drain(..self.start);
-            self.start = 0;
-        }
-        while self.scratch.len() - self.start < self.max_iovecs && !self.scratch.is_full() {
-            if self.pending.is_empty() {
-                match self.rest.next() {
-                    Some(buf) => self.pending = &mut **buf,
-                    None => break,
-                }
-                continue;
-            }
-            let room = self.max_bytes - self.wbytes;
-            let piece = if self.pending.len() <= room {
-                std::mem::take(&mut self.pending)
-            } else if self.scratch.len() == self.start {
-                // An empty window and a buffer over the byte budget: offer a budget-sized piece.
-                let (piece, rest) = std::mem::take(&mut self.pending).split_at_mut(room);
-                self.pending = rest;
-                piece
-            } else {
-                break;
-            };
-            self.wbytes += piece.len();
-            self.scratch.push(IoSliceMut::new(piece));
-        }
+        self.gather.transferred()
     }
 }
 
 impl<const N: usize> fmt::Debug for IoCursorMut<'_, '_, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IoCursorMut")
-            .field("window_len", &(self.scratch.len() - self.start))
-            .field("window_bytes", &self.wbytes)
-            .field("transferred", &self.transferred)
+            .field(
+                "window_len",
+                &(self.gather.scratch.len() - self.gather.start),
+            )
+            .field("window_bytes", &self.gather.wbytes)
+            .field("transferred", &self.gather.transferred)
             .finish_non_exhaustive()
     }
 }

@@ -4,14 +4,51 @@
 use std::io::{self, IoSlice, Write};
 
 use crate::error::{Error, Result};
-use crate::slices::IoCursor;
+use crate::slices::{Gather, IoCursor, Overrun};
 
 #[cfg(unix)]
 use {
-    crate::fd::FdOptions,
+    crate::fd::{FdOptions, Waiter},
     crate::sys::{self, Interest, WriteMode},
-    std::os::fd::AsFd,
+    std::os::fd::{AsFd, BorrowedFd},
 };
+
+/// Something a write loop can drive: a window of descriptors and a way to record progress.
+pub(crate) trait WriteWindow {
+    fn window(&mut self) -> &[IoSlice<'_>];
+    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun>;
+    fn transferred(&self) -> usize;
+}
+
+impl<const N: usize> WriteWindow for IoCursor<'_, N> {
+    #[inline]
+    fn window(&mut self) -> &[IoSlice<'_>] {
+        IoCursor::window(self)
+    }
+    #[inline]
+    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun> {
+        IoCursor::advance(self, n)
+    }
+    #[inline]
+    fn transferred(&self) -> usize {
+        IoCursor::transferred(self)
+    }
+}
+
+impl<'q, I: Iterator<Item = &'q [u8]>, const N: usize> WriteWindow for Gather<&'q [u8], I, N> {
+    #[inline]
+    fn window(&mut self) -> &[IoSlice<'_>] {
+        Gather::window(self)
+    }
+    #[inline]
+    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun> {
+        Gather::advance(self, n)
+    }
+    #[inline]
+    fn transferred(&self) -> usize {
+        Gather::transferred(self)
+    }
+}
 
 /// Drives `cursor` to the end: `write` makes one call with a window and the bytes transferred
 /// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up);
@@ -20,8 +57,8 @@ use {
 /// `Interrupted` is otherwise retried, `Ok(0)` becomes `WriteZero`, a count larger than the window
 /// becomes `InvalidData`; every error carries the exact count.
 #[inline]
-pub(crate) fn write_loop<const N: usize>(
-    cursor: &mut IoCursor<'_, N>,
+pub(crate) fn write_loop(
+    cursor: &mut impl WriteWindow,
     mut write: impl FnMut(&[IoSlice<'_>], usize) -> io::Result<usize>,
     mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
     mut interrupted: impl FnMut() -> io::Result<()>,
@@ -143,23 +180,67 @@ pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Res
 /// gone, and the `fstat` error (with 0 bytes written) if the kind of `fd` cannot be found.
 #[cfg(unix)]
 pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
-    let fd = fd.as_fd();
-    let kind = opts.fd_kind(fd).map_err(|e| Error::new(e, 0))?;
-    let mode = WriteMode::for_kind(kind);
-    let waiter = opts.waiter();
-    sys::with_write_mode(
-        mode,
-        || {
-            let mut cursor = IoCursor::new(bufs);
-            write_loop(
-                &mut cursor,
-                |window, _| mode.write(fd, window),
-                |e| waiter.wait(fd, Interest::Write, e),
-                || waiter.interrupted(),
-            )
-        },
-        |result| result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error())),
-    )
+    write_fd_loop(fd.as_fd(), &mut IoCursor::new(bufs), opts)
+}
+
+/// The fd-level write loop shared by [`write_all_fd`] and the queue.
+#[cfg(unix)]
+pub(crate) fn write_fd_loop(
+    fd: BorrowedFd<'_>,
+    cursor: &mut impl WriteWindow,
+    opts: &FdOptions,
+) -> Result<usize> {
+    let writer = FdWriter::new(fd, opts)?;
+    writer.run(|| {
+        write_loop(
+            cursor,
+            |window, _| writer.write(window),
+            |e| writer.not_ready(e),
+            || writer.interrupted(),
+        )
+    })
+}
+
+/// How one fd-level loop writes: the write call for the fd's kind, the readiness wait on
+/// `EAGAIN` as the options allow, and the `SIGPIPE` protection.
+#[cfg(unix)]
+pub(crate) struct FdWriter<'fd> {
+    fd: BorrowedFd<'fd>,
+    mode: WriteMode,
+    waiter: Waiter,
+}
+
+#[cfg(unix)]
+impl<'fd> FdWriter<'fd> {
+    /// Finds out the fd's kind (unless `opts` says it) and starts the deadline clock.
+    pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> Result<Self> {
+        let kind = opts.fd_kind(fd).map_err(|e| Error::new(e, 0))?;
+        Ok(Self {
+            fd,
+            mode: WriteMode::for_kind(kind),
+            waiter: opts.waiter(),
+        })
+    }
+
+    /// Runs a loop made of this writer's calls, with `SIGPIPE` blocked around it if needed.
+    pub(crate) fn run(&self, body: impl FnOnce() -> Result<usize>) -> Result<usize> {
+        sys::with_write_mode(self.mode, body, |result| {
+            result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error()))
+        })
+    }
+
+    #[inline]
+    pub(crate) fn write(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.mode.write(self.fd, window)
+    }
+
+    pub(crate) fn not_ready(&self, e: io::Error) -> io::Result<()> {
+        self.waiter.wait(self.fd, Interest::Write, e)
+    }
+
+    pub(crate) fn interrupted(&self) -> io::Result<()> {
+        self.waiter.interrupted()
+    }
 }
 
 /// Writes every byte of `bufs` at `offset` with positional writes (`pwritev2` with `flags` on

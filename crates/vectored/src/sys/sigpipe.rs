@@ -60,7 +60,9 @@ impl Guard {
         let mut old_mask = MaybeUninit::<libc::sigset_t>::uninit();
         // SAFETY: `set` is an initialized signal set and `old_mask` is valid for writes;
         // `pthread_sigmask` only changes this thread's mask.
-        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, old_mask.as_mut_ptr()) };
+        let rc = unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, old_mask.as_mut_ptr())
+        };
         if rc != 0 {
             return Err(io::Error::from_raw_os_error(rc));
         }
@@ -78,7 +80,7 @@ impl Guard {
         }
         // SAFETY: `old_mask` is the initialized mask saved by `block`.
         unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, &self.old_mask, ptr::null_mut());
+            libc::pthread_sigmask(libc::SIG_SETMASK, &raw const self.old_mask, ptr::null_mut());
         }
     }
 }
@@ -94,7 +96,7 @@ fn consume_sigpipe() {
     loop {
         // SAFETY: `set` and `zero` are initialized and outlive the call; a null info pointer
         // is allowed.
-        let rc = unsafe { libc::sigtimedwait(&set, ptr::null_mut(), &zero) };
+        let rc = unsafe { libc::sigtimedwait(&raw const set, ptr::null_mut(), &raw const zero) };
         if rc >= 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             return;
         }
@@ -112,6 +114,6 @@ fn consume_sigpipe() {
     // SAFETY: `set` is initialized and `sig` is valid for writes; SIGPIPE is pending and
     // blocked, so `sigwait` returns at once.
     unsafe {
-        libc::sigwait(&set, &mut sig);
+        libc::sigwait(&raw const set, &raw mut sig);
     }
 }
