@@ -15,6 +15,9 @@
 //! - **An owned queue that coalesces**: [`WriteQueue`] takes chunks of any owned kind, copies
 //!   tiny ones into a staging arena and passes large ones by reference, then flushes with as
 //!   few system calls as the kernel allows, keeping exactly the unwritten bytes on failure.
+//! - **Async**: with the `tokio` feature, [`tokio`](crate::tokio) has the same loops for
+//!   `AsyncWrite` and tokio streams, with cancel-safe variants whose progress survives a
+//!   timeout.
 //! - **Thin syscall wrappers** in [`sys`] for when you want exactly one call.
 //!
 //! # Examples
@@ -62,6 +65,9 @@ mod fd;
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 #[allow(unsafe_code)]
 pub mod sys;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};

@@ -490,7 +490,7 @@ impl<'a> WriteQueue<'a> {
     }
 
     /// The unwritten bytes, chunk by chunk, in order; none is empty.
-    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+    pub(crate) fn pieces(&self) -> impl Iterator<Item = &[u8]> {
         let head = self.head;
         self.chunks.iter().enumerate().map(move |(i, chunk)| {
             let bytes = chunk.as_bytes();

@@ -95,7 +95,7 @@ pub(crate) fn no_hook() -> io::Result<()> {
     Ok(())
 }
 
-fn write_zero() -> io::Error {
+pub(crate) fn write_zero() -> io::Error {
     io::Error::new(
         io::ErrorKind::WriteZero,
         "writer accepted 0 bytes with data left to write",

@@ -23,6 +23,7 @@ enum Kind {
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
+    #[cfg_attr(not(feature = "bytes"), allow(unused_mut))]
     let mut kinds = vec![
         Kind::Vec,
         Kind::Boxed,
@@ -122,13 +123,13 @@ static STATIC_DATA: [u8; 128 * 1024] = {
     let mut data = [0u8; 128 * 1024];
     let mut i = 0;
     while i < data.len() {
-        data[i] = (i % 251) as u8;
+        data[i] = (i % 251).to_le_bytes()[0];
         i += 1;
     }
     data
 };
 
-fn run_ops(ops: &[Op], opts: QueueOptions) -> Result<(), TestCaseError> {
+fn run_ops(ops: &[Op], options: QueueOptions) -> Result<(), TestCaseError> {
     // Borrowed chunks must outlive the queue: make them all first.
     let payloads: Vec<Vec<u8>> = ops
         .iter()
@@ -139,7 +140,7 @@ fn run_ops(ops: &[Op], opts: QueueOptions) -> Result<(), TestCaseError> {
             Op::Flush { .. } => Vec::new(),
         })
         .collect();
-    let mut queue = WriteQueue::with_options(opts);
+    let mut queue = WriteQueue::with_options(options);
     let mut expected = Vec::new();
     let mut out = Vec::new();
     for (op, payload) in ops.iter().zip(&payloads) {
@@ -161,7 +162,7 @@ fn run_ops(ops: &[Op], opts: QueueOptions) -> Result<(), TestCaseError> {
                 match kind {
                     // `from_utf8_lossy` may change the bytes; the model follows the queue.
                     Kind::Str => {
-                        expected.extend_from_slice(String::from_utf8_lossy(payload).as_bytes())
+                        expected.extend_from_slice(String::from_utf8_lossy(payload).as_bytes());
                     }
                     _ => expected.extend_from_slice(payload),
                 }

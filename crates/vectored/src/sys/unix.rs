@@ -642,7 +642,7 @@ mod tests {
     #[test]
     fn clamp_takes_whole_buffers_within_limits() {
         assert_eq!(clamp([1, 2, 3].into_iter()), (3, None));
-        assert_eq!(clamp(std::iter::repeat(1).take(5000)), (IOV_MAX, None));
+        assert_eq!(clamp(std::iter::repeat_n(1, 5000)), (IOV_MAX, None));
         assert_eq!(clamp([MAX_BYTES_PER_CALL - 1, 1, 1].into_iter()), (2, None));
         assert_eq!(
             clamp([MAX_BYTES_PER_CALL + 5, 1].into_iter()),
