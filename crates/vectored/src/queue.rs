@@ -293,10 +293,10 @@ pub struct WriteQueue<'a> {
     head: usize,
     /// Unwritten bytes.
     len: usize,
-    /// Bytes written (consumed) since creation; message ends are counted on this scale.
-    written: u64,
-    /// End positions of complete messages, on the `written` scale.
-    message_ends: VecDeque<u64>,
+    /// Unwritten bytes of each complete message, front first (empty messages are 0).
+    messages: VecDeque<usize>,
+    /// Sum of `messages`: the queued bytes that belong to a complete message.
+    marked: usize,
     spare: Vec<Vec<u8>>,
     opts: QueueOptions,
 }
@@ -337,8 +337,8 @@ impl<'a> WriteQueue<'a> {
             chunks: VecDeque::new(),
             head: 0,
             len: 0,
-            written: 0,
-            message_ends: VecDeque::new(),
+            messages: VecDeque::new(),
+            marked: 0,
             spare: Vec::new(),
             opts,
         }
@@ -551,7 +551,7 @@ impl<'a> WriteQueue<'a> {
             return Err(Overrun::new(n, self.len));
         }
         self.len -= n;
-        self.written += n as u64;
+        self.consume_messages(n);
         let mut left = n;
         while left > 0 {
             let front = self.chunks[0].as_bytes().len() - self.head;
@@ -585,7 +585,29 @@ impl<'a> WriteQueue<'a> {
         let len = self.len;
         // Cannot fail: `len` is exactly what is queued.
         let _ = self.consume(len);
-        self.message_ends.clear();
+        self.messages.clear();
+        self.marked = 0;
+    }
+
+    /// Applies a consumption of `n` bytes to the message marks: messages written completely
+    /// (by a message or stream flush, or `consume`) are gone, with empty messages before the
+    /// stop; a message written in part stays the front message, shortened; empty messages at
+    /// the stop stay, to be sent next.
+    fn consume_messages(&mut self, n: usize) {
+        let mut left = n.min(self.marked);
+        self.marked -= left;
+        while left > 0 {
+            let Some(front) = self.messages.front_mut() else {
+                break;
+            };
+            if *front <= left {
+                left -= *front;
+                self.messages.pop_front();
+            } else {
+                *front -= left;
+                left = 0;
+            }
+        }
     }
 
     /// Writes every queued byte to `writer` with `write_vectored`, and returns how many.
@@ -682,7 +704,8 @@ impl<'a> WriteQueue<'a> {
     /// assert_eq!(queue.messages(), 1);
     /// ```
     pub fn end_message(&mut self) {
-        self.message_ends.push_back(self.written + self.len as u64);
+        self.messages.push_back(self.len - self.marked);
+        self.marked = self.len;
     }
 
     /// Complete messages waiting to be sent.
@@ -695,7 +718,7 @@ impl<'a> WriteQueue<'a> {
     /// assert_eq!(queue.messages(), 1);
     /// ```
     pub fn messages(&self) -> usize {
-        self.message_ends.len()
+        self.messages.len()
     }
 
     /// Writes each complete message to `writer` in exactly one `write_vectored` call, in
@@ -791,14 +814,16 @@ impl<'a> WriteQueue<'a> {
         mut interrupted: impl FnMut() -> io::Result<()>,
     ) -> Result<usize> {
         let mut sent = 0;
-        while let Some(&end) = self.message_ends.front() {
-            // A message is never longer than what is queued, which fits in usize.
-            let message = usize::try_from(end - self.written).unwrap_or(usize::MAX);
+        while let Some(&message) = self.messages.front() {
             let outcome = self.send_one(message, &mut write, &mut not_ready, &mut interrupted);
             let failure = match outcome {
+                Ok(0) if message == 0 => {
+                    self.messages.pop_front();
+                    continue;
+                }
+                // Consuming the whole message also drops its mark.
                 Ok(n) if n == message => {
                     self.commit(n);
-                    self.message_ends.pop_front();
                     sent += n;
                     continue;
                 }
@@ -906,7 +931,7 @@ impl fmt::Debug for WriteQueue<'_> {
         f.debug_struct("WriteQueue")
             .field("len", &self.len)
             .field("iovecs", &self.chunks.len())
-            .field("messages", &self.message_ends.len())
+            .field("messages", &self.messages.len())
             .field("options", &self.opts)
             .finish_non_exhaustive()
     }
@@ -1101,6 +1126,29 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(queue.write_messages_to(&mut out).unwrap(), 1);
         assert_eq!(queue.messages(), 0);
+    }
+
+    #[test]
+    fn stream_flush_past_message_marks_drops_them() {
+        let mut queue = WriteQueue::new();
+        queue.push("one");
+        queue.end_message();
+        queue.push("two");
+        queue.end_message();
+        queue.push("three");
+        queue.end_message();
+        queue.consume(5).unwrap(); // "one" and "tw"
+        assert_eq!(queue.messages(), 2);
+        queue.end_message(); // empty, after "three"
+        let mut out = Vec::new();
+        assert_eq!(queue.write_messages_to(&mut out).unwrap(), 6);
+        assert_eq!(out, b"othree");
+        assert_eq!(queue.messages(), 0, "the empty message was sent too");
+        queue.push("four");
+        queue.end_message();
+        drain(&mut queue);
+        assert_eq!(queue.messages(), 0);
+        assert_eq!(queue.write_messages_to(&mut out).unwrap(), 0);
     }
 
     #[test]
