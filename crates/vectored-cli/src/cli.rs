@@ -1,0 +1,240 @@
+//! The command line: `vectored bench [flags]`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+use crate::harness::Plan;
+use crate::strategy::StrategyKind;
+use crate::target::TargetKind;
+use crate::workload::{Preset, Workload};
+
+/// Measures vectored-I/O strategies side by side on real targets.
+#[derive(Debug, Parser)]
+#[command(name = "vectored", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Times write strategies (one write per buffer, `BufWriter`, concatenation, `writev`
+    /// loops, the library's write-all loops, coalescing) on /dev/null, files, pipes and
+    /// sockets.
+    ///
+    /// With no flags: the guide's comparison, 1000 × 1 KiB written with one write per buffer
+    /// versus one vectored write-all, on every target (under 20 s in a release build).
+    Bench(BenchArgs),
+}
+
+/// The flags of `vectored bench`.
+// Each bool is an independent clap flag; the output formats form an exclusive group.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("format").args(["json", "csv", "markdown"])))]
+pub struct BenchArgs {
+    /// Run the whole grid: every workload × every target × every strategy (a few minutes).
+    #[arg(long)]
+    pub full: bool,
+
+    /// A workload preset to run (repeatable). Default: 1000x1KiB (all with --full).
+    #[arg(long = "workload", value_name = "PRESET")]
+    pub workloads: Vec<Preset>,
+
+    /// A target to write to (repeatable). Default: all.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<TargetKind>,
+
+    /// A strategy to time (repeatable). Default: write-each, raw-writev and the library's
+    /// write-all loops (all with --full).
+    #[arg(long = "strategy", value_name = "STRATEGY")]
+    pub strategies: Vec<StrategyKind>,
+
+    /// A custom workload of COUNT buffers (with --size); replaces the default workload.
+    #[arg(long, value_name = "COUNT", requires = "size", value_parser = clap::value_parser!(u32).range(1..))]
+    pub count: Option<u32>,
+
+    /// The buffer size of the custom workload, in bytes (with --count).
+    #[arg(long, value_name = "BYTES", requires = "count", value_parser = clap::value_parser!(u32).range(1..))]
+    pub size: Option<u32>,
+
+    /// Timed repetitions per strategy and cell. Default: as many as fit in --cell-budget,
+    /// between 5 and 200.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub reps: Option<u32>,
+
+    /// Time budget per cell (workload × target), in seconds, when --reps is not given.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub cell_budget: f64,
+
+    /// A tiny run (3 repetitions), for tests and smoke checks.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Print the report as JSON (round-trippable; see --replay).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print one CSV row per workload × target × strategy.
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Print one Markdown table per workload (as in BENCHMARKS.md).
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// Also draw the median time per strategy and target as an SVG chart.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Render a report saved with --json instead of measuring.
+    #[arg(long, value_name = "FILE.json", conflicts_with_all = [
+        "full", "workloads", "targets", "strategies", "count", "size", "reps", "quick",
+    ])]
+    pub replay: Option<PathBuf>,
+}
+
+/// The strategies of the default run: the guide's comparison plus the floor.
+const DEFAULT_STRATEGIES: [StrategyKind; 4] = [
+    StrategyKind::WriteEach,
+    StrategyKind::RawWritev,
+    StrategyKind::VectoredWriteAll,
+    StrategyKind::VectoredWriteAllFd,
+];
+
+impl BenchArgs {
+    /// What to measure, with the defaults filled in.
+    pub fn plan(&self) -> Plan {
+        let mut workloads: Vec<Workload> = Vec::new();
+        let presets: &[Preset] = if self.full && self.workloads.is_empty() && self.count.is_none() {
+            &Preset::ALL
+        } else {
+            &self.workloads
+        };
+        for preset in presets {
+            for workload in preset.workloads() {
+                if !workloads.contains(&workload) {
+                    workloads.push(workload);
+                }
+            }
+        }
+        if let (Some(count), Some(size)) = (self.count, self.size) {
+            workloads.push(Workload::uniform(count as usize, size as usize));
+        }
+        if workloads.is_empty() {
+            workloads = Preset::Guide.workloads();
+        }
+        let targets = dedup(if self.targets.is_empty() {
+            TargetKind::ALL.to_vec()
+        } else {
+            self.targets.clone()
+        });
+        let strategies = dedup(if !self.strategies.is_empty() {
+            self.strategies.clone()
+        } else if self.full {
+            StrategyKind::ALL.to_vec()
+        } else {
+            DEFAULT_STRATEGIES.to_vec()
+        });
+        let (min_reps, max_reps) = match (self.reps, self.quick) {
+            (Some(reps), _) => (reps as usize, reps as usize),
+            (None, true) => (3, 3),
+            (None, false) => (5, 200),
+        };
+        Plan {
+            workloads,
+            targets,
+            strategies,
+            min_reps,
+            max_reps,
+            cell_budget: Duration::from_secs_f64(self.cell_budget.clamp(0.0, 3600.0)),
+        }
+    }
+}
+
+/// Removes repeats, keeping the first occurrence of each.
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn bench(args: &[&str]) -> BenchArgs {
+        let cli = Cli::try_parse_from(["vectored", "bench"].iter().chain(args)).unwrap();
+        let Command::Bench(args) = cli.command;
+        args
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_flags_is_the_guide_comparison() {
+        let plan = bench(&[]).plan();
+        assert_eq!(plan.workloads, Preset::Guide.workloads());
+        assert_eq!(plan.targets, TargetKind::ALL);
+        assert_eq!(plan.strategies, DEFAULT_STRATEGIES);
+        assert_eq!((plan.min_reps, plan.max_reps), (5, 200));
+    }
+
+    #[test]
+    fn full_is_the_whole_grid() {
+        let plan = bench(&["--full"]).plan();
+        assert_eq!(plan.workloads.len(), 5 + 12);
+        assert_eq!(plan.strategies, StrategyKind::ALL);
+    }
+
+    #[test]
+    fn repeatable_flags_and_custom_workload() {
+        let plan = bench(&[
+            "--workload",
+            "header+body",
+            "--workload",
+            "16x64KiB",
+            "--target",
+            "pipe",
+            "--target",
+            "pipe",
+            "--strategy",
+            "concat",
+            "--count",
+            "7",
+            "--size",
+            "3",
+            "--reps",
+            "4",
+        ])
+        .plan();
+        let names: Vec<&str> = plan.workloads.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["header+body", "16x64KiB", "7x3B"]);
+        assert_eq!(plan.targets, [TargetKind::Pipe]);
+        assert_eq!(plan.strategies, [StrategyKind::Concat]);
+        assert_eq!((plan.min_reps, plan.max_reps), (4, 4));
+    }
+
+    #[test]
+    fn invalid_combinations_are_rejected() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["vectored", "bench"].iter().chain(args));
+        assert!(parse(&["--count", "3"]).is_err());
+        assert!(parse(&["--json", "--csv"]).is_err());
+        assert!(parse(&["--replay", "r.json", "--full"]).is_err());
+        assert!(parse(&["--reps", "0"]).is_err());
+        assert!(parse(&["--target", "floppy"]).is_err());
+        assert!(parse(&["--quick", "--json", "--plot", "x.svg"]).is_ok());
+    }
+}

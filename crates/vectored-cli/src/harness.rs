@@ -1,0 +1,376 @@
+//! The measurement loop: cells of workload × target, strategies interleaved round-robin.
+//!
+//! For each cell the harness opens a fresh target, then
+//! 1. runs one batch per strategy with the reader keeping every byte, and checks that the
+//!    target received exactly the batch and that the strategy's own syscall count matches
+//!    the kernel's (correctness of the harness itself);
+//! 2. runs one timed warm-up round to size the run;
+//! 3. runs the timed rounds, each strategy once per round, in a freshly shuffled order every
+//!    round, so drift hits all strategies alike and no strategy always follows the same one
+//!    (a fixed cyclic order would, e.g., always run the same strategy right after 1000
+//!    small writes have left a TCP connection in a different state).
+//!
+//! A batch is timed from the first write call until the target has every byte: the call
+//! returning for files and `/dev/null`, the reader holding the last byte for pipes and
+//! sockets. Truncating files and waking the reader for the next batch are outside the timing.
+
+use std::io::IoSlice;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context as _};
+use indicatif::ProgressBar;
+
+use crate::report::{Cell, SampleStats, Skipped, StrategyResult, SyscallCounter};
+use crate::strategy::{Batch, Strategy, StrategyKind};
+use crate::syscalls::thread_write_syscalls;
+use crate::target::{Target, TargetKind};
+use crate::workload::Workload;
+
+/// What to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The workloads, in order.
+    pub workloads: Vec<Workload>,
+    /// The targets, in order.
+    pub targets: Vec<TargetKind>,
+    /// The strategies, in order.
+    pub strategies: Vec<StrategyKind>,
+    /// The fewest timed repetitions per strategy and cell.
+    pub min_reps: usize,
+    /// The most timed repetitions per strategy and cell.
+    pub max_reps: usize,
+    /// Time allowed per cell; the repetitions are fitted to it within the limits above.
+    pub cell_budget: Duration,
+}
+
+impl Plan {
+    /// The number of cells (workload × target).
+    pub fn cell_count(&self) -> usize {
+        self.workloads.len() * self.targets.len()
+    }
+}
+
+/// The measured cells, and the targets that could not be opened.
+#[derive(Debug, Default)]
+pub struct Measurements {
+    /// One per workload × available target.
+    pub cells: Vec<Cell>,
+    /// Targets missing on this machine.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Runs every cell of `plan`, advancing `progress` by one per cell.
+///
+/// # Errors
+///
+/// When a strategy fails, a target delivers wrong bytes, or syscall counts disagree: the
+/// numbers would be meaningless. A target that cannot be opened is skipped, not an error.
+pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measurements> {
+    let mut out = Measurements::default();
+    for workload in &plan.workloads {
+        let bufs = workload.make_buffers();
+        let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+        let expected = bufs.concat();
+        let batch = Batch {
+            bufs: &bufs,
+            slices: &slices,
+        };
+        for &kind in &plan.targets {
+            progress.set_message(format!("{} → {}", workload.name, kind.name()));
+            let mut target = match Target::open(kind) {
+                Ok(target) => target,
+                Err(e) => {
+                    if !out.skipped.iter().any(|s| s.target == kind) {
+                        progress.suspend(|| {
+                            eprintln!("vectored: skipping target {}: {e:#}", kind.name());
+                        });
+                        out.skipped.push(Skipped {
+                            target: kind,
+                            reason: format!("{e:#}"),
+                        });
+                    }
+                    progress.inc(1);
+                    continue;
+                }
+            };
+            let cell = run_cell(workload, &batch, &expected, &mut target, plan)
+                .with_context(|| format!("{} → {}", workload.name, kind.name()))?;
+            out.cells.push(cell);
+            progress.inc(1);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that every strategy delivers `workload` correctly to a fresh `kind` target, with
+/// one batch each; the correctness check of the harness, without timing.
+///
+/// # Errors
+///
+/// As [`measure`], and when the target cannot be opened.
+pub fn verify(
+    workload: &Workload,
+    kind: TargetKind,
+    strategies: &[StrategyKind],
+) -> anyhow::Result<()> {
+    let bufs = workload.make_buffers();
+    let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+    let expected = bufs.concat();
+    let batch = Batch {
+        bufs: &bufs,
+        slices: &slices,
+    };
+    let mut target = Target::open(kind)?;
+    for &strategy in strategies {
+        let mut runner = Runner::new(strategy);
+        runner
+            .verify(&mut target, &batch, &expected)
+            .with_context(|| format!("{} on {}", strategy.name(), kind.name()))?;
+    }
+    Ok(())
+}
+
+/// One strategy inside a cell, with its samples.
+struct Runner<'a> {
+    kind: StrategyKind,
+    strategy: Box<dyn Strategy<'a> + 'a>,
+    nanos: Vec<u64>,
+    syscalls: Vec<u64>,
+    counter: SyscallCounter,
+}
+
+/// One timed batch.
+struct Sample {
+    elapsed: Duration,
+    /// Counted by the strategy.
+    own: Option<u64>,
+    /// Counted by the kernel (not including `sendmsg`).
+    kernel: Option<u64>,
+}
+
+impl Sample {
+    /// The write-call count that is known, and who counted it: the strategy itself, else the
+    /// kernel, whose count misses `sendmsg` and so means nothing for library calls on sockets.
+    fn count(&self, target: TargetKind) -> (SyscallCounter, Option<u64>) {
+        match (self.own, self.kernel) {
+            (Some(own), _) => (SyscallCounter::Strategy, Some(own)),
+            (None, Some(kernel)) if !target.is_socket() => (SyscallCounter::Kernel, Some(kernel)),
+            (None, _) => (SyscallCounter::Unknown, None),
+        }
+    }
+}
+
+impl<'a> Runner<'a> {
+    fn new(kind: StrategyKind) -> Self {
+        Self {
+            kind,
+            strategy: kind.build(),
+            nanos: Vec::new(),
+            syscalls: Vec::new(),
+            counter: SyscallCounter::Strategy,
+        }
+    }
+
+    /// Writes one batch and waits for its delivery; only the write and the wait are timed.
+    fn run(
+        &mut self,
+        target: &mut Target,
+        batch: &Batch<'a>,
+        keep: bool,
+    ) -> anyhow::Result<Sample> {
+        let bytes = batch.slices.iter().map(|s| s.len()).sum();
+        target.before_batch(bytes, keep)?;
+        let before = thread_write_syscalls().ok();
+        let start = Instant::now();
+        let own = self
+            .strategy
+            .write_batch(target.writer(), target.fd_kind(), batch)
+            .context("writing the batch")?;
+        target.wait_delivered()?;
+        let elapsed = start.elapsed();
+        let after = thread_write_syscalls().ok();
+        let kernel = before.zip(after).map(|(b, a)| a - b);
+        Ok(Sample {
+            elapsed,
+            own,
+            kernel,
+        })
+    }
+
+    /// Runs one batch, keeps the delivered bytes and checks them and the syscall count.
+    fn verify(
+        &mut self,
+        target: &mut Target,
+        batch: &Batch<'a>,
+        expected: &[u8],
+    ) -> anyhow::Result<()> {
+        let sample = self.run(target, batch, true)?;
+        if let Some(got) = target.take_delivered()? {
+            if got != expected {
+                let at = got.iter().zip(expected).position(|(a, b)| a != b);
+                bail!(
+                    "the target received {} bytes, {} expected; first difference at {:?}",
+                    got.len(),
+                    expected.len(),
+                    at.unwrap_or(got.len().min(expected.len())),
+                );
+            }
+        }
+        if let (Some(own), Some(kernel)) = (sample.own, sample.kernel) {
+            ensure!(
+                own == kernel,
+                "the strategy counted {own} write calls, the kernel {kernel}"
+            );
+        }
+        ensure!(
+            sample
+                .count(target.kind())
+                .1
+                .is_none_or(|n| n > 0 || expected.is_empty()),
+            "no write call was counted"
+        );
+        Ok(())
+    }
+
+    fn record(&mut self, sample: &Sample, target: TargetKind) {
+        self.nanos
+            .push(u64::try_from(sample.elapsed.as_nanos()).unwrap_or(u64::MAX));
+        let (counter, count) = sample.count(target);
+        self.counter = counter;
+        if let Some(count) = count {
+            self.syscalls.push(count);
+        }
+    }
+
+    fn result(mut self) -> StrategyResult {
+        let syscalls_per_batch =
+            (self.counter != SyscallCounter::Unknown && !self.syscalls.is_empty()).then(|| {
+                #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+                let mean = self.syscalls.iter().sum::<u64>() as f64 / self.syscalls.len() as f64;
+                mean
+            });
+        StrategyResult::new(
+            self.kind,
+            SampleStats::of(&mut self.nanos),
+            syscalls_per_batch,
+            self.counter,
+        )
+    }
+}
+
+fn run_cell(
+    workload: &Workload,
+    batch: &Batch<'_>,
+    expected: &[u8],
+    target: &mut Target,
+    plan: &Plan,
+) -> anyhow::Result<Cell> {
+    let mut runners: Vec<Runner<'_>> = plan.strategies.iter().map(|&k| Runner::new(k)).collect();
+    for runner in &mut runners {
+        runner
+            .verify(target, batch, expected)
+            .with_context(|| format!("checking {}", runner.kind.name()))?;
+    }
+    let mut round = Duration::ZERO;
+    for runner in &mut runners {
+        round += runner.run(target, batch, false)?.elapsed;
+    }
+    let rounds = fit_rounds(plan, round);
+    let mut order: Vec<usize> = (0..runners.len()).collect();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for _ in 0..rounds {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let runner = &mut runners[i];
+            let sample = runner
+                .run(target, batch, false)
+                .with_context(|| runner.kind.name())?;
+            runner.record(&sample, target.kind());
+        }
+    }
+    Ok(Cell::new(
+        workload,
+        target.kind(),
+        target.detail().to_owned(),
+        runners.into_iter().map(Runner::result).collect(),
+    ))
+}
+
+/// A xorshift64 generator: enough to shuffle the order of a round, and reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Fisher–Yates.
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            // The modulo bias over 2^64 is irrelevant for a dozen items.
+            #[allow(clippy::cast_possible_truncation)]
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// How many rounds fit in the cell budget, given one round's duration.
+fn fit_rounds(plan: &Plan, round: Duration) -> usize {
+    let fit = if round.is_zero() {
+        plan.max_reps
+    } else {
+        // Truncation is the intent: whole rounds only.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let fit = (plan.cell_budget.as_secs_f64() / round.as_secs_f64()) as usize;
+        fit
+    };
+    fit.clamp(plan.min_reps, plan.max_reps.max(plan.min_reps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_fit_the_budget_within_limits() {
+        let plan = Plan {
+            workloads: vec![],
+            targets: vec![],
+            strategies: vec![],
+            min_reps: 5,
+            max_reps: 50,
+            cell_budget: Duration::from_secs(1),
+        };
+        assert_eq!(fit_rounds(&plan, Duration::from_millis(100)), 10);
+        assert_eq!(fit_rounds(&plan, Duration::from_secs(2)), 5);
+        assert_eq!(fit_rounds(&plan, Duration::from_micros(1)), 50);
+        assert_eq!(fit_rounds(&plan, Duration::ZERO), 50);
+    }
+
+    #[test]
+    fn shuffled_rounds_vary_the_predecessor() {
+        let mut rng = Rng(1);
+        let mut order: Vec<usize> = (0..4).collect();
+        let mut followers = std::collections::HashSet::new();
+        for _ in 0..50 {
+            rng.shuffle(&mut order);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3]);
+            let after0 = order
+                .iter()
+                .position(|&i| i == 0)
+                .and_then(|p| order.get(p + 1));
+            followers.extend(after0.copied());
+        }
+        assert_eq!(
+            followers.len(),
+            3,
+            "strategy 0 must be followed by each of the others"
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! The `vectored` command-line tool. Its one subcommand, `bench`, times ways of writing many
+//! buffers (one write per buffer, `BufWriter`, concatenation, `writev` loops, the library's
+//! write-all loops, coalescing) on `/dev/null`, files, pipes and sockets, and reports
+//! medians, ratios and system-call counts as a table, CSV, Markdown, JSON or an SVG chart.
+//!
+//! It uses only the public API of the `vectored` crate (plus `rustix` and std for the
+//! baseline strategies). The modules are public so that the integration tests can drive the
+//! harness directly.
+
+pub mod bench;
+pub mod cli;
+pub mod harness;
+pub mod machine;
+pub mod plot;
+pub mod render;
+pub mod report;
+pub mod strategy;
+pub mod syscalls;
+pub mod target;
+pub mod workload;
+
+/// Runs `cli` and returns what to print on stdout.
+///
+/// # Errors
+///
+/// Whatever the subcommand fails with.
+pub fn run(cli: &cli::Cli) -> anyhow::Result<String> {
+    match &cli.command {
+        cli::Command::Bench(args) => bench::run(args, std::env::args().collect()),
+    }
+}

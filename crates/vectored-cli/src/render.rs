@@ -1,0 +1,317 @@
+//! Text renderings of a report: the terminal table, CSV and Markdown.
+
+use std::fmt::Write as _;
+
+use crate::report::{Cell, Report, StrategyResult};
+use crate::strategy::StrategyKind;
+use crate::target::TargetKind;
+
+/// The human-readable table: one block per cell, then the guide's comparison.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", headline(report));
+    let _ = writeln!(
+        out,
+        "Per batch: median (min–max) of the timed repetitions, until the target has every byte."
+    );
+    for cell in &report.cells {
+        let _ = writeln!(
+            out,
+            "\n{} ({} buffers, {}) → {} [{}]",
+            cell.workload,
+            cell.buffers,
+            format_bytes(cell.bytes),
+            cell.target.name(),
+            cell.target_detail
+        );
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
+            "strategy", "median", "min", "max", "throughput", "×best", "×floor", "syscalls", "reps"
+        );
+        for r in &cell.results {
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
+                r.strategy.name(),
+                format_ns(r.stats.median_ns),
+                format_ns(r.stats.min_ns),
+                format_ns(r.stats.max_ns),
+                format_throughput(r.throughput_bytes_per_sec),
+                format!("{:.2}", r.ratio_to_best),
+                r.ratio_to_floor
+                    .map_or("-".to_owned(), |f| format!("{f:.2}")),
+                format_syscalls(r),
+                r.stats.reps,
+            );
+        }
+    }
+    let guide = guide_comparison(report);
+    if !guide.is_empty() {
+        out.push('\n');
+        out.push_str(&guide);
+    }
+    for skipped in &report.skipped {
+        let _ = writeln!(
+            out,
+            "\nskipped {}: {}",
+            skipped.target.name(),
+            skipped.reason
+        );
+    }
+    if report.build.profile != "release" {
+        let _ = writeln!(
+            out,
+            "\nnote: {} build; run `cargo run --release -p vectored-cli -- bench` for real numbers",
+            report.build.profile
+        );
+    }
+    out
+}
+
+/// The guide's comparison: one write per buffer against one vectored write-all, per target.
+fn guide_comparison(report: &Report) -> String {
+    let vectored = [
+        StrategyKind::VectoredWriteAll,
+        StrategyKind::VectoredWriteAllFd,
+        StrategyKind::RawWritev,
+    ];
+    let mut out = String::new();
+    for workload in report.workload_names() {
+        let mut lines = String::new();
+        let mut name = "";
+        for cell in report.cells.iter().filter(|c| c.workload == workload) {
+            let Some(each) = cell.result(StrategyKind::WriteEach) else {
+                continue;
+            };
+            let Some(vec) = vectored.iter().find_map(|&k| cell.result(k)) else {
+                continue;
+            };
+            name = vec.strategy.name();
+            #[allow(clippy::cast_precision_loss)]
+            let speedup = each.stats.median_ns as f64 / vec.stats.median_ns.max(1) as f64;
+            let _ = writeln!(
+                lines,
+                "  {:<12} {:>10} {:>7}   {:>10} {:>7}   {:>6.1}×",
+                cell.target.name(),
+                format_ns(each.stats.median_ns),
+                format_syscalls(each),
+                format_ns(vec.stats.median_ns),
+                format_syscalls(vec),
+                speedup
+            );
+        }
+        if !lines.is_empty() {
+            let _ = writeln!(
+                out,
+                "{workload}: one write per buffer vs one vectored write-all ({name}), medians"
+            );
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>10} {:>7}   {:>10} {:>7}   {:>7}",
+                "target", "write-each", "calls", "vectored", "calls", "speed-up"
+            );
+            out.push_str(&lines);
+        }
+    }
+    out
+}
+
+/// One CSV row per cell × strategy, with a header.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from(
+        "workload,buffers,bytes,target,strategy,reps,min_ns,median_ns,max_ns,\
+         throughput_bytes_per_sec,ratio_to_best,ratio_to_floor,syscalls_per_batch,syscalls_counted_by\n",
+    );
+    for cell in &report.cells {
+        for r in &cell.results {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{:.0},{:.4},{},{},{}",
+                csv_field(&cell.workload),
+                cell.buffers,
+                cell.bytes,
+                cell.target.name(),
+                r.strategy.name(),
+                r.stats.reps,
+                r.stats.min_ns,
+                r.stats.median_ns,
+                r.stats.max_ns,
+                r.throughput_bytes_per_sec,
+                r.ratio_to_best,
+                r.ratio_to_floor
+                    .map_or(String::new(), |f| format!("{f:.4}")),
+                r.syscalls_per_batch
+                    .map_or(String::new(), |s| format!("{s}")),
+                serde_json::to_value(r.syscalls_counted_by)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    out
+}
+
+/// Quotes a CSV field if it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One Markdown table per workload: strategies × targets, median and ratio to the best in
+/// the column (the best in bold), and the write calls per batch.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", headline(report));
+    let _ = writeln!(
+        out,
+        "Each cell: median time per batch, and in parentheses its ratio to the best strategy \
+         on that target (**bold** = best). Calls: write system calls per batch \
+         (\"?\" = `sendmsg`, not countable).\n"
+    );
+    let strategies = report.strategies();
+    for workload in report.workload_names() {
+        let cells: Vec<&Cell> = report
+            .cells
+            .iter()
+            .filter(|c| c.workload == workload)
+            .collect();
+        let Some(first) = cells.first() else { continue };
+        let targets: Vec<TargetKind> = TargetKind::ALL
+            .into_iter()
+            .filter(|t| cells.iter().any(|c| c.target == *t))
+            .collect();
+        let _ = writeln!(
+            out,
+            "#### {workload} ({} buffers, {} per batch)\n",
+            first.buffers,
+            format_bytes(first.bytes)
+        );
+        let _ = write!(out, "| strategy |");
+        for t in &targets {
+            let _ = write!(out, " {} |", t.name());
+        }
+        let _ = writeln!(out, " calls |");
+        let _ = writeln!(out, "|---|{}---:|", "---:|".repeat(targets.len()));
+        for &s in &strategies {
+            let _ = write!(out, "| {} |", s.name());
+            let mut syscall_texts: Vec<String> = Vec::new();
+            for t in &targets {
+                let result = cells
+                    .iter()
+                    .find(|c| c.target == *t)
+                    .and_then(|c| c.result(s));
+                match result {
+                    Some(r) => {
+                        let text =
+                            format!("{} ({:.2}×)", format_ns(r.stats.median_ns), r.ratio_to_best);
+                        if r.ratio_to_best <= 1.0 {
+                            let _ = write!(out, " **{text}** |");
+                        } else {
+                            let _ = write!(out, " {text} |");
+                        }
+                        let c = format_syscalls(r);
+                        if !syscall_texts.contains(&c) {
+                            syscall_texts.push(c);
+                        }
+                    }
+                    None => out.push_str(" |"),
+                }
+            }
+            let _ = writeln!(out, " {} |", syscall_texts.join(" / "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `vectored bench, <date>: <cpu> (<n> cores, <arch>), Linux <release>, <profile> build,
+/// load <1-minute load average>`.
+fn headline(report: &Report) -> String {
+    let load = report
+        .machine
+        .load_average
+        .first()
+        .map_or(String::new(), |l| format!(", load average {l:.2} at start"));
+    format!(
+        "vectored bench, {}: {} ({} cores, {}), Linux {}, {} build{load}",
+        report.date,
+        report.machine.cpu_model,
+        report.machine.cores,
+        report.machine.arch,
+        report.machine.kernel,
+        report.build.profile
+    )
+}
+
+/// `850 ns`, `12.3 µs`, `1.23 ms`, `1.20 s`.
+#[allow(clippy::cast_precision_loss)]
+pub fn format_ns(ns: u64) -> String {
+    let ns = ns as f64;
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e4 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e6 {
+        format!("{:.1} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+/// `1.02 MB`, `66.0 kB`, `202 B` (decimal units, like the throughput).
+#[allow(clippy::cast_precision_loss)]
+fn format_bytes(bytes: usize) -> String {
+    let b = bytes as f64;
+    if b < 1e3 {
+        format!("{bytes} B")
+    } else if b < 1e6 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{:.2} MB", b / 1e6)
+    }
+}
+
+/// `9.81 GB/s`, `412 MB/s`.
+fn format_throughput(bytes_per_sec: f64) -> String {
+    if bytes_per_sec >= 1e9 {
+        format!("{:.2} GB/s", bytes_per_sec / 1e9)
+    } else {
+        format!("{:.0} MB/s", bytes_per_sec / 1e6)
+    }
+}
+
+/// Whole counts as integers, means of varying counts with one decimal, unknown as `?`.
+fn format_syscalls(r: &StrategyResult) -> String {
+    match r.syscalls_per_batch {
+        None => "?".to_owned(),
+        Some(n) if n.fract() == 0.0 => format!("{n:.0}"),
+        Some(n) => format!("{n:.1}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_pick_a_readable_unit() {
+        assert_eq!(format_ns(850), "850 ns");
+        assert_eq!(format_ns(1_234), "1.23 µs");
+        assert_eq!(format_ns(123_456), "123.5 µs");
+        assert_eq!(format_ns(1_234_567), "1.23 ms");
+        assert_eq!(format_ns(2_500_000_000), "2.50 s");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("header+body"), "header+body");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+}
