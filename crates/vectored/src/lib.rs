@@ -104,3 +104,8 @@ pub use {
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use sys::{preadv2, pwritev2};
+
+/// The Rust examples of the repository's README, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -127,7 +127,10 @@ impl Default for QueueOptions {
 /// ```
 pub struct Chunk<'a>(Repr<'a>);
 
+/// What a queue entry holds. `Staged` blocks are the queue's own copies of small chunks;
+/// the other variants are chunks passed by reference.
 enum Repr<'a> {
+    Staged(Vec<u8>),
     Vec(Vec<u8>),
     Boxed(Box<[u8]>),
     Shared(Arc<[u8]>),
@@ -145,8 +148,15 @@ impl Chunk<'_> {
     /// assert_eq!(vectored::Chunk::from("hi").as_bytes(), b"hi");
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            Repr::Vec(v) => v,
+        self.0.as_bytes()
+    }
+}
+
+impl Repr<'_> {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Repr::Staged(v) | Repr::Vec(v) => v,
             Repr::Boxed(b) => b,
             Repr::Shared(a) => a,
             Repr::Borrowed(s) => s,
@@ -159,6 +169,7 @@ impl Chunk<'_> {
 impl fmt::Debug for Chunk<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &self.0 {
+            Repr::Staged(_) => "Staged",
             Repr::Vec(_) => "Vec",
             Repr::Boxed(_) => "Boxed",
             Repr::Shared(_) => "Shared",
@@ -223,24 +234,6 @@ impl From<bytes::Bytes> for Chunk<'_> {
     }
 }
 
-/// One entry of the queue.
-enum Stored<'a> {
-    /// A staging block holding copies of small chunks; the last one takes further copies.
-    Staged(Vec<u8>),
-    /// A chunk passed by reference.
-    Chunk(Chunk<'a>),
-}
-
-impl Stored<'_> {
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Staged(v) => v,
-            Self::Chunk(c) => c.as_bytes(),
-        }
-    }
-}
-
 /// Recycled staging blocks kept per queue, so a steady stream of small writes allocates
 /// nothing.
 const MAX_SPARE_BLOCKS: usize = 4;
@@ -288,8 +281,12 @@ const MAX_SPARE_BLOCKS: usize = 4;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WriteQueue<'a> {
-    chunks: VecDeque<Stored<'a>>,
-    /// Bytes of the front chunk already written.
+    /// Sealed entries, in order.
+    chunks: VecDeque<Repr<'a>>,
+    /// The open staging block, logically after `chunks`: small chunks are appended here.
+    tail: Vec<u8>,
+    /// Bytes of the first piece (`chunks[0]`, or `tail` when `chunks` is empty) already
+    /// written.
     head: usize,
     /// Unwritten bytes.
     len: usize,
@@ -335,6 +332,7 @@ impl<'a> WriteQueue<'a> {
     pub fn with_options(opts: QueueOptions) -> Self {
         Self {
             chunks: VecDeque::new(),
+            tail: Vec::new(),
             head: 0,
             len: 0,
             messages: VecDeque::new(),
@@ -399,7 +397,7 @@ impl<'a> WriteQueue<'a> {
     /// assert_eq!(queue.iovecs(), 2);
     /// ```
     pub fn iovecs(&self) -> usize {
-        self.chunks.len()
+        self.chunks.len() + usize::from(!self.tail.is_empty())
     }
 
     /// Appends a chunk: copied into the staging arena if shorter than the copy threshold,
@@ -419,15 +417,15 @@ impl<'a> WriteQueue<'a> {
     /// assert_eq!(queue.len(), 12 + 15 + 4096 + 100);
     /// ```
     pub fn push(&mut self, chunk: impl Into<Chunk<'a>>) {
-        let chunk = chunk.into();
-        let len = chunk.as_bytes().len();
+        let Chunk(repr) = chunk.into();
+        let len = repr.as_bytes().len();
         if len == 0 {
             return;
         }
         if len < self.opts.copy_threshold {
-            self.stage(chunk.as_bytes());
+            self.stage(repr.as_bytes());
         } else {
-            self.chunks.push_back(Stored::Chunk(chunk));
+            self.push_entry(repr);
         }
         self.len += len;
     }
@@ -442,8 +440,15 @@ impl<'a> WriteQueue<'a> {
     /// queue.push_slice(&header);
     /// assert_eq!(queue.len(), header.len());
     /// ```
+    #[inline]
     pub fn push_slice(&mut self, bytes: &'a [u8]) {
-        self.push(bytes);
+        // The common case, without the generic path's conversions.
+        if bytes.len() < self.opts.copy_threshold {
+            self.stage(bytes);
+        } else if !bytes.is_empty() {
+            self.push_entry(Repr::Borrowed(bytes));
+        }
+        self.len += bytes.len();
     }
 
     /// Appends a copy of `bytes` (for data the queue cannot borrow). Copies go into the
@@ -466,40 +471,67 @@ impl<'a> WriteQueue<'a> {
         if bytes.len() <= self.opts.arena_size {
             self.stage(bytes);
         } else {
-            self.chunks
-                .push_back(Stored::Chunk(Chunk::from(bytes.to_vec())));
+            self.push_entry(Repr::Vec(bytes.to_vec()));
         }
         self.len += bytes.len();
     }
 
-    /// Copies `bytes` (at most one arena block long) into the last staging block, or a new
-    /// one.
+    /// Copies `bytes` (at most one arena block long) into the open staging block, starting a
+    /// new block when it does not fit.
+    #[inline]
     fn stage(&mut self, bytes: &[u8]) {
-        if let Some(Stored::Staged(block)) = self.chunks.back_mut() {
-            if block.capacity() - block.len() >= bytes.len() {
-                block.extend_from_slice(bytes);
-                return;
-            }
+        if self.tail.capacity() - self.tail.len() < bytes.len() {
+            self.new_tail();
         }
-        let mut block = self
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.opts.arena_size));
-        block.extend_from_slice(bytes);
-        self.chunks.push_back(Stored::Staged(block));
+        self.tail.extend_from_slice(bytes);
     }
 
-    /// The unwritten bytes, chunk by chunk, in order; none is empty.
-    pub(crate) fn pieces(&self) -> impl Iterator<Item = &[u8]> {
-        let head = self.head;
-        self.chunks.iter().enumerate().map(move |(i, chunk)| {
-            let bytes = chunk.as_bytes();
-            if i == 0 {
-                &bytes[head..]
-            } else {
-                bytes
+    /// Seals the open staging block (if it holds anything) and opens an empty one with room
+    /// for a whole arena block.
+    #[cold]
+    fn new_tail(&mut self) {
+        self.seal_tail();
+        if self.tail.capacity() < self.opts.arena_size {
+            self.tail = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(self.opts.arena_size));
+        }
+    }
+
+    /// Moves a non-empty open staging block to the sealed entries, keeping the order.
+    #[inline]
+    fn seal_tail(&mut self) {
+        if !self.tail.is_empty() {
+            let block = std::mem::take(&mut self.tail);
+            self.chunks.push_back(Repr::Staged(block));
+        }
+    }
+
+    /// Appends an entry passed by reference, after everything staged so far.
+    #[inline]
+    fn push_entry(&mut self, repr: Repr<'a>) {
+        self.seal_tail();
+        self.chunks.push_back(repr);
+    }
+
+    /// The unwritten bytes, entry by entry, in order; none is empty.
+    pub(crate) fn pieces(&self) -> Pieces<'_, 'a> {
+        Pieces {
+            chunks: self.chunks.iter(),
+            tail: Some(&self.tail[..]).filter(|t| !t.is_empty()),
+            head: self.head,
+        }
+    }
+
+    /// Returns a sealed staging block to the spare list, if it is worth keeping.
+    fn recycle(spare: &mut Vec<Vec<u8>>, arena_size: usize, entry: Repr<'_>) {
+        if let Repr::Staged(mut block) = entry {
+            if spare.len() < MAX_SPARE_BLOCKS && block.capacity() == arena_size {
+                block.clear();
+                spare.push(block);
             }
-        })
+        }
     }
 
     /// Fills `dst` with the queued bytes in order, one slice per chunk, and returns how many
@@ -552,20 +584,32 @@ impl<'a> WriteQueue<'a> {
         }
         self.len -= n;
         self.consume_messages(n);
+        let arena_size = self.opts.arena_size;
+        if self.len == 0 {
+            // Everything written: the common case after a flush.
+            self.head = 0;
+            self.tail.clear();
+            for entry in self.chunks.drain(..) {
+                Self::recycle(&mut self.spare, arena_size, entry);
+            }
+            return Ok(());
+        }
         let mut left = n;
         while left > 0 {
-            let front = self.chunks[0].as_bytes().len() - self.head;
-            if left < front {
+            let Some(front) = self.chunks.front() else {
+                // Inside the open staging block, which still holds the rest.
+                self.head += left;
+                break;
+            };
+            let rest = front.as_bytes().len() - self.head;
+            if left < rest {
                 self.head += left;
                 break;
             }
-            left -= front;
+            left -= rest;
             self.head = 0;
-            if let Some(Stored::Staged(mut block)) = self.chunks.pop_front() {
-                if self.spare.len() < MAX_SPARE_BLOCKS && block.capacity() == self.opts.arena_size {
-                    block.clear();
-                    self.spare.push(block);
-                }
+            if let Some(entry) = self.chunks.pop_front() {
+                Self::recycle(&mut self.spare, arena_size, entry);
             }
         }
         Ok(())
@@ -879,6 +923,27 @@ impl<'a> WriteQueue<'a> {
     }
 }
 
+/// The unwritten bytes of a queue, entry by entry; see [`WriteQueue::pieces`].
+pub(crate) struct Pieces<'q, 'a> {
+    chunks: std::collections::vec_deque::Iter<'q, Repr<'a>>,
+    tail: Option<&'q [u8]>,
+    /// Bytes to skip at the start of the next piece (the first one only).
+    head: usize,
+}
+
+impl<'q> Iterator for Pieces<'q, '_> {
+    type Item = &'q [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'q [u8]> {
+        let piece = match self.chunks.next() {
+            Some(entry) => entry.as_bytes(),
+            None => self.tail.take()?,
+        };
+        Some(&piece[std::mem::take(&mut self.head)..])
+    }
+}
+
 /// The first `left` bytes of a stream of pieces.
 struct TakeBytes<I> {
     inner: I,
@@ -930,7 +995,7 @@ impl fmt::Debug for WriteQueue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WriteQueue")
             .field("len", &self.len)
-            .field("iovecs", &self.chunks.len())
+            .field("iovecs", &self.iovecs())
             .field("messages", &self.messages.len())
             .field("options", &self.opts)
             .finish_non_exhaustive()
@@ -1023,9 +1088,14 @@ mod tests {
         // 4 records of 7 bytes fit a 32-byte block.
         assert_eq!(queue.iovecs(), 3);
         drain(&mut queue);
-        assert_eq!(queue.spare.len(), 3);
-        queue.push_copy(&[2u8; 7]);
+        // The two sealed blocks are kept for reuse; the open block is kept as it is.
         assert_eq!(queue.spare.len(), 2);
+        assert_eq!(queue.iovecs(), 0);
+        for _ in 0..5 {
+            queue.push_copy(&[2u8; 7]);
+        }
+        assert_eq!(queue.spare.len(), 1);
+        assert_eq!(queue.iovecs(), 2);
     }
 
     #[test]

@@ -406,26 +406,31 @@ impl<'s, const N: usize> IoCursor<'s, N> {
         let bufs = self.bufs;
         if self.wlen == 0 {
             // Start a window at (idx, off), skipping exhausted and empty buffers.
-            while self.idx < bufs.len() && bufs[self.idx].len() == self.off {
+            while let Some(buf) = bufs.get(self.idx) {
+                if buf.len() != self.off {
+                    break;
+                }
                 self.idx += 1;
                 self.off = 0;
             }
             let Some(first) = bufs.get(self.idx) else {
                 return;
             };
-            let avail = first.len() - self.off;
-            let take = avail.min(self.max_bytes);
-            self.head_cut = take < avail;
-            if self.off != 0 || self.head_cut {
+            if self.off != 0 || first.len() > self.max_bytes {
+                // The window cannot start as a sub-slice of the caller's list: its first
+                // descriptor starts inside a buffer, or must stop before its end.
                 let first: &'s [u8] = first;
+                let avail = first.len() - self.off;
+                let take = avail.min(self.max_bytes);
+                self.head_cut = take < avail;
                 self.scratch
                     .push(IoSlice::new(&first[self.off..self.off + take]));
                 self.in_scratch = true;
-            }
-            self.wlen = 1;
-            self.wbytes = take;
-            if self.head_cut {
-                return;
+                self.wlen = 1;
+                self.wbytes = take;
+                if self.head_cut {
+                    return;
+                }
             }
         } else if self.head_cut {
             return;
@@ -436,20 +441,48 @@ impl<'s, const N: usize> IoCursor<'s, N> {
             self.start = 0;
         }
         // Append whole buffers while they fit both limits.
-        let mut next = self.idx + self.wlen;
-        while self.wlen < self.max_iovecs && next < bufs.len() {
-            let len = bufs[next].len();
-            if len > self.max_bytes - self.wbytes {
-                break;
-            }
-            if self.in_scratch && self.scratch.try_push(bufs[next]).is_err() {
-                break;
-            }
-            self.wlen += 1;
-            self.wbytes += len;
-            next += 1;
+        let next = self.idx + self.wlen;
+        let mut end = bufs.len().min(self.idx + self.max_iovecs);
+        if self.in_scratch {
+            end = end.min(next + (N - self.scratch.len()));
         }
+        if next >= end {
+            return;
+        }
+        let (count, bytes) = prefix_within(&bufs[next..end], self.max_bytes - self.wbytes);
+        if self.in_scratch {
+            let appended = self
+                .scratch
+                .try_extend_from_slice(&bufs[next..next + count]);
+            debug_assert!(
+                appended.is_ok(),
+                "`end` leaves room for every appended entry"
+            );
+        }
+        self.wlen += count;
+        self.wbytes += bytes;
     }
+}
+
+/// The longest prefix of `bufs` whose total length is at most `room`: (count, bytes).
+#[inline]
+fn prefix_within(bufs: &[IoSlice<'_>], room: usize) -> (usize, usize) {
+    // Fast path, one branch-free (vectorizable) pass: everything fits. The wrapping sum
+    // cannot wrap for slices of real memory (at most IOV_MAX of them, each shorter than the
+    // address space); and if it somehow did, the window would merely exceed the byte budget,
+    // which the kernel truncates: a short write, not an error.
+    let total = bufs.iter().fold(0usize, |acc, b| acc.wrapping_add(b.len()));
+    if total <= room {
+        return (bufs.len(), total);
+    }
+    let mut bytes = 0;
+    for (count, buf) in bufs.iter().enumerate() {
+        if buf.len() > room - bytes {
+            return (count, bytes);
+        }
+        bytes += buf.len();
+    }
+    (bufs.len(), bytes)
 }
 
 impl<const N: usize> fmt::Debug for IoCursor<'_, N> {
@@ -627,27 +660,32 @@ impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
             self.scratch.drain(..self.start);
             self.start = 0;
         }
-        while self.scratch.len() - self.start < self.max_iovecs && !self.scratch.is_full() {
-            if self.pending.piece_len() == 0 {
+        let limit = (self.start + self.max_iovecs).min(N);
+        while self.scratch.len() < limit {
+            let piece = if self.pending.piece_len() > 0 {
+                std::mem::replace(&mut self.pending, P::empty())
+            } else {
                 match self.rest.next() {
-                    Some(piece) => self.pending = piece,
+                    Some(piece) if piece.piece_len() == 0 => continue,
+                    Some(piece) => piece,
                     None => break,
                 }
-                continue;
-            }
+            };
             let room = self.max_bytes - self.wbytes;
-            let piece = if self.pending.piece_len() <= room {
-                std::mem::replace(&mut self.pending, P::empty())
+            let piece = if piece.piece_len() <= room {
+                piece
             } else if self.scratch.len() == self.start {
                 // An empty window and a piece over the byte budget: offer a budget-sized part.
-                let (piece, rest) = std::mem::replace(&mut self.pending, P::empty()).split(room);
+                let (part, rest) = piece.split(room);
                 self.pending = rest;
-                piece
+                part
             } else {
+                self.pending = piece;
                 break;
             };
             self.wbytes += piece.piece_len();
-            self.scratch.push(piece.into_entry());
+            // Cannot fail: `limit` is at most the capacity.
+            let _ = self.scratch.try_push(piece.into_entry());
         }
     }
 }
