@@ -452,3 +452,148 @@ mod tests {
         );
     }
 }
+
+/// The `SIGPIPE` masking path (used for pipes on kernels without `RWF_NOSIGNAL`, and on
+/// non-Linux Unix) cannot be reached through the public API on a 6.18 kernel, so it is
+/// forced here. It must run in a child process with `SIGPIPE` at its default disposition:
+/// the Rust runtime ignores `SIGPIPE`, which would hide a death.
+#[cfg(all(test, target_os = "linux"))]
+#[allow(unsafe_code)] // Signal-mask inspection in the test only.
+mod sigpipe_fallback_tests {
+    use super::*;
+    use crate::fd::FdOptions;
+    use std::mem::MaybeUninit;
+    use std::process::Command;
+
+    const CHILD: &str = "VECTORED_SIGPIPE_FALLBACK_CHILD";
+
+    fn sigpipe_pending() -> bool {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: `sigpending` fills the set; it is only read after success.
+        unsafe {
+            assert_eq!(libc::sigpending(set.as_mut_ptr()), 0);
+            libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
+        }
+    }
+
+    fn sigpipe_blocked() -> bool {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: a null new mask only queries; `set` is written on success.
+        unsafe {
+            assert_eq!(
+                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), set.as_mut_ptr()),
+                0
+            );
+            libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
+        }
+    }
+
+    fn set_sigpipe_blocked(blocked: bool) {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        let how = if blocked {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        // SAFETY: the set is initialized by `sigemptyset` before use.
+        unsafe {
+            libc::sigemptyset(set.as_mut_ptr());
+            libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+            assert_eq!(
+                libc::pthread_sigmask(how, set.as_ptr(), std::ptr::null_mut()),
+                0
+            );
+        }
+    }
+
+    /// Writes 1 MiB to a pipe whose reader closes after 100 KiB, through the masked path.
+    fn masked_write_to_vanishing_reader() -> Error {
+        let (r, w) = std::io::pipe().unwrap();
+        let reader = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut r = r;
+            let mut got = vec![0u8; 100 * 1024];
+            r.read_exact(&mut got).unwrap();
+        });
+        let data = vec![7u8; 1 << 20];
+        let bufs = [IoSlice::new(&data)];
+        let opts = FdOptions::new();
+        let writer = FdWriter {
+            fd: w.as_fd(),
+            mode: WriteMode::PipeMasked,
+            waiter: opts.waiter(),
+        };
+        let mut cursor = IoCursor::new(&bufs);
+        let err = writer
+            .run(|| {
+                write_loop(
+                    &mut cursor,
+                    |window, _| writer.write(window),
+                    |e| writer.not_ready(e),
+                    || writer.interrupted(),
+                )
+            })
+            .unwrap_err();
+        reader.join().unwrap();
+        err
+    }
+
+    /// The child: `SIGPIPE` at `SIG_DFL`, so a raised and unconsumed `SIGPIPE` kills it.
+    #[test]
+    fn child_masked_pipe_write() {
+        if std::env::var_os(CHILD).is_none() {
+            return;
+        }
+        // SAFETY: restoring the default disposition of SIGPIPE in this test process only.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+        // 1. The loop's own SIGPIPE is consumed; the mask is restored.
+        assert!(!sigpipe_blocked());
+        let err = masked_write_to_vanishing_reader();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+        assert!(err.transferred() >= 100 * 1024 && err.transferred() < 1 << 20);
+        assert!(!sigpipe_pending(), "our SIGPIPE must be consumed");
+        assert!(!sigpipe_blocked(), "the mask must be restored");
+
+        // 2. A SIGPIPE the program already had pending is left alone, and a mask that
+        //    already blocked SIGPIPE stays blocked.
+        set_sigpipe_blocked(true);
+        // SAFETY: sends SIGPIPE to this thread; it is blocked, so it stays pending.
+        unsafe {
+            libc::pthread_kill(libc::pthread_self(), libc::SIGPIPE);
+        }
+        assert!(sigpipe_pending());
+        let err = masked_write_to_vanishing_reader();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+        assert!(
+            sigpipe_pending(),
+            "a pre-existing SIGPIPE must stay pending"
+        );
+        assert!(sigpipe_blocked(), "a blocked SIGPIPE must stay blocked");
+        println!("child survived: ok");
+        // Exit before unblocking: the pending SIGPIPE would kill us, by design.
+        std::process::exit(0);
+    }
+
+    #[test]
+    fn masked_pipe_write_survives_default_sigpipe() {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "write_all::sigpipe_fallback_tests::child_masked_pipe_write",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("child survived: ok"),
+            "child failed: {:?}\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
