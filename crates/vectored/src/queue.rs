@@ -127,14 +127,18 @@ impl Default for QueueOptions {
 /// ```
 pub struct Chunk<'a>(Repr<'a>);
 
-/// What a queue entry holds. `Staged` blocks are the queue's own copies of small chunks;
-/// the other variants are chunks passed by reference.
+/// A chunk as pushed: borrowed for the queue's lifetime, or owned by the queue.
 enum Repr<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Owned),
+}
+
+/// Bytes the queue owns: its own staging blocks, or chunks moved in.
+enum Owned {
     Staged(Vec<u8>),
     Vec(Vec<u8>),
     Boxed(Box<[u8]>),
     Shared(Arc<[u8]>),
-    Borrowed(&'a [u8]),
     #[cfg(feature = "bytes")]
     Bytes(bytes::Bytes),
 }
@@ -148,20 +152,22 @@ impl Chunk<'_> {
     /// assert_eq!(vectored::Chunk::from("hi").as_bytes(), b"hi");
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+        match &self.0 {
+            Repr::Borrowed(s) => s,
+            Repr::Owned(o) => o.as_bytes(),
+        }
     }
 }
 
-impl Repr<'_> {
+impl Owned {
     #[inline]
     fn as_bytes(&self) -> &[u8] {
         match self {
-            Repr::Staged(v) | Repr::Vec(v) => v,
-            Repr::Boxed(b) => b,
-            Repr::Shared(a) => a,
-            Repr::Borrowed(s) => s,
+            Owned::Staged(v) | Owned::Vec(v) => v,
+            Owned::Boxed(b) => b,
+            Owned::Shared(a) => a,
             #[cfg(feature = "bytes")]
-            Repr::Bytes(b) => b,
+            Owned::Bytes(b) => b,
         }
     }
 }
@@ -169,13 +175,13 @@ impl Repr<'_> {
 impl fmt::Debug for Chunk<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match &self.0 {
-            Repr::Staged(_) => "Staged",
-            Repr::Vec(_) => "Vec",
-            Repr::Boxed(_) => "Boxed",
-            Repr::Shared(_) => "Shared",
             Repr::Borrowed(_) => "Borrowed",
+            Repr::Owned(Owned::Staged(_)) => "Staged",
+            Repr::Owned(Owned::Vec(_)) => "Vec",
+            Repr::Owned(Owned::Boxed(_)) => "Boxed",
+            Repr::Owned(Owned::Shared(_)) => "Shared",
             #[cfg(feature = "bytes")]
-            Repr::Bytes(_) => "Bytes",
+            Repr::Owned(Owned::Bytes(_)) => "Bytes",
         };
         f.debug_struct("Chunk")
             .field("kind", &kind)
@@ -186,25 +192,25 @@ impl fmt::Debug for Chunk<'_> {
 
 impl From<Vec<u8>> for Chunk<'_> {
     fn from(v: Vec<u8>) -> Self {
-        Self(Repr::Vec(v))
+        Self(Repr::Owned(Owned::Vec(v)))
     }
 }
 
 impl From<Box<[u8]>> for Chunk<'_> {
     fn from(b: Box<[u8]>) -> Self {
-        Self(Repr::Boxed(b))
+        Self(Repr::Owned(Owned::Boxed(b)))
     }
 }
 
 impl From<Arc<[u8]>> for Chunk<'_> {
     fn from(a: Arc<[u8]>) -> Self {
-        Self(Repr::Shared(a))
+        Self(Repr::Owned(Owned::Shared(a)))
     }
 }
 
 impl From<String> for Chunk<'_> {
     fn from(s: String) -> Self {
-        Self(Repr::Vec(s.into_bytes()))
+        Self(Repr::Owned(Owned::Vec(s.into_bytes())))
     }
 }
 
@@ -230,7 +236,7 @@ impl<'a> From<&'a str> for Chunk<'a> {
 #[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl From<bytes::Bytes> for Chunk<'_> {
     fn from(b: bytes::Bytes) -> Self {
-        Self(Repr::Bytes(b))
+        Self(Repr::Owned(Owned::Bytes(b)))
     }
 }
 
@@ -281,8 +287,11 @@ const MAX_SPARE_BLOCKS: usize = 4;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WriteQueue<'a> {
-    /// Sealed entries, in order.
-    chunks: VecDeque<Repr<'a>>,
+    /// Sealed entries, in order: a borrowed chunk, or `None` for the next owned one in
+    /// `owned`. Two words each, so appending one is a pair of register stores.
+    chunks: VecDeque<Option<&'a [u8]>>,
+    /// The owned entries, in order.
+    owned: VecDeque<Owned>,
     /// The open staging block, logically after `chunks`: small chunks are appended here.
     tail: Vec<u8>,
     /// Bytes of the first piece (`chunks[0]`, or `tail` when `chunks` is empty) already
@@ -332,6 +341,7 @@ impl<'a> WriteQueue<'a> {
     pub fn with_options(opts: QueueOptions) -> Self {
         Self {
             chunks: VecDeque::new(),
+            owned: VecDeque::new(),
             tail: Vec::new(),
             head: 0,
             len: 0,
@@ -417,15 +427,18 @@ impl<'a> WriteQueue<'a> {
     /// assert_eq!(queue.len(), 12 + 15 + 4096 + 100);
     /// ```
     pub fn push(&mut self, chunk: impl Into<Chunk<'a>>) {
-        let Chunk(repr) = chunk.into();
-        let len = repr.as_bytes().len();
+        let chunk = chunk.into();
+        let len = chunk.as_bytes().len();
         if len == 0 {
             return;
         }
         if len < self.opts.copy_threshold {
-            self.stage(repr.as_bytes());
+            self.stage(chunk.as_bytes());
         } else {
-            self.push_entry(repr);
+            match chunk.0 {
+                Repr::Borrowed(bytes) => self.push_borrowed(bytes),
+                Repr::Owned(owned) => self.push_owned(owned),
+            }
         }
         self.len += len;
     }
@@ -446,7 +459,7 @@ impl<'a> WriteQueue<'a> {
         if bytes.len() < self.opts.copy_threshold {
             self.stage(bytes);
         } else if !bytes.is_empty() {
-            self.push_entry(Repr::Borrowed(bytes));
+            self.push_borrowed(bytes);
         }
         self.len += bytes.len();
     }
@@ -471,7 +484,7 @@ impl<'a> WriteQueue<'a> {
         if bytes.len() <= self.opts.arena_size {
             self.stage(bytes);
         } else {
-            self.push_entry(Repr::Vec(bytes.to_vec()));
+            self.push_owned(Owned::Vec(bytes.to_vec()));
         }
         self.len += bytes.len();
     }
@@ -504,29 +517,38 @@ impl<'a> WriteQueue<'a> {
     fn seal_tail(&mut self) {
         if !self.tail.is_empty() {
             let block = std::mem::take(&mut self.tail);
-            self.chunks.push_back(Repr::Staged(block));
+            self.owned.push_back(Owned::Staged(block));
+            self.chunks.push_back(None);
         }
     }
 
-    /// Appends an entry passed by reference, after everything staged so far.
+    /// Appends a borrowed chunk passed by reference, after everything staged so far.
     #[inline]
-    fn push_entry(&mut self, repr: Repr<'a>) {
+    fn push_borrowed(&mut self, bytes: &'a [u8]) {
         self.seal_tail();
-        self.chunks.push_back(repr);
+        self.chunks.push_back(Some(bytes));
+    }
+
+    /// Appends an owned chunk passed by reference, after everything staged so far.
+    fn push_owned(&mut self, owned: Owned) {
+        self.seal_tail();
+        self.owned.push_back(owned);
+        self.chunks.push_back(None);
     }
 
     /// The unwritten bytes, entry by entry, in order; none is empty.
     pub(crate) fn pieces(&self) -> Pieces<'_, 'a> {
         Pieces {
             chunks: self.chunks.iter(),
+            owned: self.owned.iter(),
             tail: Some(&self.tail[..]).filter(|t| !t.is_empty()),
             head: self.head,
         }
     }
 
     /// Returns a sealed staging block to the spare list, if it is worth keeping.
-    fn recycle(spare: &mut Vec<Vec<u8>>, arena_size: usize, entry: Repr<'_>) {
-        if let Repr::Staged(mut block) = entry {
+    fn recycle(spare: &mut Vec<Vec<u8>>, arena_size: usize, entry: Owned) {
+        if let Owned::Staged(mut block) = entry {
             if spare.len() < MAX_SPARE_BLOCKS && block.capacity() == arena_size {
                 block.clear();
                 spare.push(block);
@@ -589,27 +611,34 @@ impl<'a> WriteQueue<'a> {
             // Everything written: the common case after a flush.
             self.head = 0;
             self.tail.clear();
-            for entry in self.chunks.drain(..) {
+            self.chunks.clear();
+            for entry in self.owned.drain(..) {
                 Self::recycle(&mut self.spare, arena_size, entry);
             }
             return Ok(());
         }
         let mut left = n;
         while left > 0 {
-            let Some(front) = self.chunks.front() else {
-                // Inside the open staging block, which still holds the rest.
-                self.head += left;
-                break;
+            let front = match self.chunks.front() {
+                Some(Some(borrowed)) => borrowed.len(),
+                Some(None) => self.owned.front().map_or(0, |o| o.as_bytes().len()),
+                None => {
+                    // Inside the open staging block, which still holds the rest.
+                    self.head += left;
+                    break;
+                }
             };
-            let rest = front.as_bytes().len() - self.head;
+            let rest = front - self.head;
             if left < rest {
                 self.head += left;
                 break;
             }
             left -= rest;
             self.head = 0;
-            if let Some(entry) = self.chunks.pop_front() {
-                Self::recycle(&mut self.spare, arena_size, entry);
+            if let Some(None) = self.chunks.pop_front() {
+                if let Some(entry) = self.owned.pop_front() {
+                    Self::recycle(&mut self.spare, arena_size, entry);
+                }
             }
         }
         Ok(())
@@ -925,7 +954,8 @@ impl<'a> WriteQueue<'a> {
 
 /// The unwritten bytes of a queue, entry by entry; see [`WriteQueue::pieces`].
 pub(crate) struct Pieces<'q, 'a> {
-    chunks: std::collections::vec_deque::Iter<'q, Repr<'a>>,
+    chunks: std::collections::vec_deque::Iter<'q, Option<&'a [u8]>>,
+    owned: std::collections::vec_deque::Iter<'q, Owned>,
     tail: Option<&'q [u8]>,
     /// Bytes to skip at the start of the next piece (the first one only).
     head: usize,
@@ -937,7 +967,8 @@ impl<'q> Iterator for Pieces<'q, '_> {
     #[inline]
     fn next(&mut self) -> Option<&'q [u8]> {
         let piece = match self.chunks.next() {
-            Some(entry) => entry.as_bytes(),
+            Some(Some(borrowed)) => borrowed,
+            Some(None) => self.owned.next()?.as_bytes(),
             None => self.tail.take()?,
         };
         Some(&piece[std::mem::take(&mut self.head)..])
