@@ -1,7 +1,10 @@
-//! A tiny HTTP/1.1 server that answers each connection with a response gathered from
-//! separate buffers: status line, each header and the body are their own `IoSlice`, sent in
-//! one `write_all_fd` call (one `sendmsg` when it fits), so no response is ever assembled
-//! into a temporary string and the message is never split across system calls needlessly.
+//! A tiny HTTP/1.1 server that answers each connection with a response assembled in a
+//! `WriteQueue`: the status line and headers are written into the queue with `write!` (tiny
+//! pieces, copied into one staging block, so one iovec), the body is moved in without a copy,
+//! and `write_to_fd` sends the whole response in one `sendmsg` when the socket takes it. The
+//! message is never split across system calls needlessly (no Nagle/delayed-ACK stall), and a
+//! client that hangs up or stops reading is an error that says how much of the response it
+//! got, never a `SIGPIPE`.
 //!
 //! It prints `listening on <addr>` first, serves `--requests N` connections (forever without
 //! it), then exits.
@@ -11,11 +14,11 @@
 //! curl -i http://127.0.0.1:P/hello
 //! ```
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use vectored::{FdKind, FdOptions};
+use vectored::{FdKind, FdOptions, WriteQueue};
 
 struct Args {
     port: u16,
@@ -88,21 +91,23 @@ fn serve(mut stream: TcpStream) -> Result<u16, Box<dyn std::error::Error>> {
             format!("{method} is not supported here; use GET\n"),
         )
     };
-    let content_length = format!("Content-Length: {}\r\n", body.len());
 
-    // Every piece of the response is its own buffer; nothing is concatenated.
-    let mut bufs = vec![
-        IoSlice::new(status.as_bytes()),
-        IoSlice::new(b"Content-Type: text/plain; charset=utf-8\r\n"),
-        IoSlice::new(content_length.as_bytes()),
-        IoSlice::new(b"Connection: close\r\n"),
-        IoSlice::new(b"Server: vectored-example\r\n"),
-    ];
+    // The head is formatted straight into the queue's staging arena; the body is moved in.
+    let mut queue = WriteQueue::new();
+    queue.push(status);
+    write!(
+        queue,
+        "Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Connection: close\r\n\
+         Server: vectored-example\r\n",
+        body.len()
+    )?;
     if method != "GET" {
-        bufs.push(IoSlice::new(b"Allow: GET\r\n"));
+        queue.push("Allow: GET\r\n");
     }
-    bufs.push(IoSlice::new(b"\r\n"));
-    bufs.push(IoSlice::new(body.as_bytes()));
+    queue.push("\r\n");
+    queue.push(body);
 
     // sendmsg(MSG_NOSIGNAL): a client that hangs up early is an error, not a SIGPIPE. A
     // client that stops reading is given up on after 10 s, and the error says how much of
@@ -110,13 +115,14 @@ fn serve(mut stream: TcpStream) -> Result<u16, Box<dyn std::error::Error>> {
     let opts = FdOptions::new()
         .kind(FdKind::Socket)
         .timeout(Duration::from_secs(10));
-    if let Err(e) = vectored::write_all_fd(&stream, &bufs, &opts) {
+    if let Err(e) = queue.write_to_fd(&stream, &opts) {
         eprintln!(
             "{path}: response cut short after {} bytes: {e}",
             e.transferred()
         );
         return Err(e.into());
     }
+    debug_assert!(queue.is_empty());
     // `Connection: close`: tell the client we are done, then close.
     stream.shutdown(std::net::Shutdown::Write)?;
     Ok(if method == "GET" { 200 } else { 405 })
