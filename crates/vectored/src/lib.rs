@@ -57,6 +57,7 @@ mod limits;
 mod queue;
 mod read_exact;
 mod slices;
+mod step;
 mod write_all;
 
 #[cfg(unix)]

@@ -4,6 +4,7 @@ use std::io::{self, IoSliceMut, Read};
 
 use crate::error::{Error, Result};
 use crate::slices::IoCursorMut;
+use crate::step::{Direction, Step};
 use crate::write_all::no_hook;
 
 #[cfg(unix)]
@@ -27,24 +28,18 @@ pub(crate) fn read_loop<const N: usize>(
         if window.is_empty() {
             return Ok(done);
         }
-        let failure = match read(window, done) {
-            Ok(0) => io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "end of file before every buffer was filled",
-            ),
-            Ok(n) => match cursor.advance(n) {
-                Ok(()) => continue,
-                Err(overrun) => overrun.into(),
-            },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => match interrupted() {
+        let result = read(window, done);
+        let failure = match Step::of(result, Direction::Read, |n| cursor.advance(n)) {
+            Step::Progress => continue,
+            Step::Interrupted => match interrupted() {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => match not_ready(e) {
+            Step::NotReady(e) => match not_ready(e) {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Err(e) => e,
+            Step::Failed(e) => e,
         };
         return Err(Error::new(failure, done));
     }

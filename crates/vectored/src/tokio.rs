@@ -50,7 +50,7 @@ use crate::error::{Error, Result};
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 use crate::queue::WriteQueue;
 use crate::slices::{Gather, IoCursor, IoCursorMut};
-use crate::write_all::write_zero;
+use crate::step::{Direction, Step};
 
 /// How many bytes are copied into one write for a writer without vectored writes.
 ///
@@ -163,16 +163,11 @@ fn poll_write_cursor<W: AsyncWrite + ?Sized, const N: usize>(
             let buf = flatten(window, staging);
             ready!(writer.as_mut().poll_write(cx, buf))
         };
-        let failure = match result {
-            Ok(0) => write_zero(),
-            Ok(n) => match cursor.advance(n) {
-                Ok(()) => continue,
-                Err(overrun) => overrun.into(),
-            },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => e,
-        };
-        return Poll::Ready(Err(Error::new(failure, done)));
+        match Step::of(result, Direction::Write, |n| cursor.advance(n)) {
+            Step::Progress | Step::Interrupted => {}
+            // A `WouldBlock` from `poll_write` breaks the `AsyncWrite` contract: report it.
+            Step::NotReady(e) | Step::Failed(e) => return Poll::Ready(Err(Error::new(e, done))),
+        }
     }
 }
 
@@ -260,19 +255,17 @@ fn poll_write_queue<W: AsyncWrite + ?Sized>(
             let front = queue.pieces().next().unwrap_or_default();
             ready!(writer.as_mut().poll_write(cx, front))
         };
-        let failure = match result {
-            Ok(0) => write_zero(),
-            Ok(n) => match queue.consume(n) {
-                Ok(()) => {
-                    *written += n;
-                    continue;
-                }
-                Err(overrun) => overrun.into(),
-            },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => e,
+        let advance = |n| {
+            queue.consume(n)?;
+            *written += n;
+            Ok(())
         };
-        return Poll::Ready(Err(Error::new(failure, *written)));
+        match Step::of(result, Direction::Write, advance) {
+            Step::Progress | Step::Interrupted => {}
+            Step::NotReady(e) | Step::Failed(e) => {
+                return Poll::Ready(Err(Error::new(e, *written)));
+            }
+        }
     }
 }
 
@@ -400,21 +393,14 @@ pub async fn read_exact_cursor<S: AsyncReadVectored + ?Sized, const N: usize>(
         if window.is_empty() {
             return Ok(done);
         }
-        let failure = match stream.try_read_vectored(window) {
-            Ok(0) => io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "end of stream before every buffer was filled",
-            ),
-            Ok(n) => match cursor.advance(n) {
-                Ok(()) => continue,
-                Err(overrun) => overrun.into(),
-            },
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => match stream.readable().await {
+        let result = stream.try_read_vectored(window);
+        let failure = match Step::of(result, Direction::Read, |n| cursor.advance(n)) {
+            Step::Progress | Step::Interrupted => continue,
+            Step::NotReady(_) => match stream.readable().await {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => e,
+            Step::Failed(e) => e,
         };
         return Err(Error::new(failure, done));
     }

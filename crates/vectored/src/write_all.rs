@@ -5,6 +5,7 @@ use std::io::{self, IoSlice, Write};
 
 use crate::error::{Error, Result};
 use crate::slices::{Gather, IoCursor, Overrun};
+use crate::step::{Direction, Step};
 
 #[cfg(unix)]
 use {
@@ -54,8 +55,8 @@ impl<'q, I: Iterator<Item = &'q [u8]>, const N: usize> WriteWindow for Gather<&'
 /// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up);
 /// `interrupted` runs after each `Interrupted` (its error stops the loop).
 ///
-/// `Interrupted` is otherwise retried, `Ok(0)` becomes `WriteZero`, a count larger than the window
-/// becomes `InvalidData`; every error carries the exact count.
+/// Otherwise the policy of [`Step::of`]: `Interrupted` is retried, `Ok(0)` is `WriteZero`, a
+/// count larger than the window is `InvalidData`; every error carries the exact count.
 #[inline]
 pub(crate) fn write_loop(
     cursor: &mut impl WriteWindow,
@@ -69,21 +70,18 @@ pub(crate) fn write_loop(
         if window.is_empty() {
             return Ok(done);
         }
-        let failure = match write(window, done) {
-            Ok(0) => write_zero(),
-            Ok(n) => match cursor.advance(n) {
-                Ok(()) => continue,
-                Err(overrun) => overrun.into(),
-            },
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => match interrupted() {
+        let result = write(window, done);
+        let failure = match Step::of(result, Direction::Write, |n| cursor.advance(n)) {
+            Step::Progress => continue,
+            Step::Interrupted => match interrupted() {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => match not_ready(e) {
+            Step::NotReady(e) => match not_ready(e) {
                 Ok(()) => continue,
                 Err(e) => e,
             },
-            Err(e) => e,
+            Step::Failed(e) => e,
         };
         return Err(Error::new(failure, done));
     }
@@ -93,13 +91,6 @@ pub(crate) fn write_loop(
 #[allow(clippy::unnecessary_wraps)]
 pub(crate) fn no_hook() -> io::Result<()> {
     Ok(())
-}
-
-pub(crate) fn write_zero() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::WriteZero,
-        "writer accepted 0 bytes with data left to write",
-    )
 }
 
 /// Writes every byte of `bufs`, in order, to any [`Write`], using `write_vectored`.
