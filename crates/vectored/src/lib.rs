@@ -15,7 +15,7 @@
 //! - **An owned queue that coalesces**: [`WriteQueue`] takes chunks of any owned kind, copies
 //!   tiny ones into a staging arena and passes large ones by reference, then flushes with as
 //!   few system calls as the kernel allows, keeping exactly the unwritten bytes on failure.
-//! - **Async**: with the `tokio` feature, [`tokio`](crate::tokio) has the same loops for
+//! - **Async**: with the `tokio` feature, the `vectored::tokio` module has the same loops for
 //!   `AsyncWrite` and tokio streams, with cancel-safe variants whose progress survives a
 //!   timeout.
 //! - **Thin syscall wrappers** in [`sys`] for when you want exactly one call.

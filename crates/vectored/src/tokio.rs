@@ -3,7 +3,7 @@
 //! tokio's `AsyncWrite` has `poll_write_vectored` but no vectored write-all that reports
 //! progress, and `AsyncRead` has no vectored read at all. This module adds both, with the
 //! same guarantees as the blocking API: every byte exactly once and in order, windows of up to
-//! [`IOV_MAX`](crate::IOV_MAX) descriptors, the caller's slices untouched, and errors that
+//! [`IOV_MAX`] descriptors, the caller's slices untouched, and errors that
 //! carry the exact number of bytes transferred.
 //!
 //! # Cancellation and timeouts
@@ -61,7 +61,7 @@ pub const FLATTEN_LIMIT: usize = 64 * 1024;
 
 /// Writes every byte of `bufs`, in order, to an [`AsyncWrite`].
 ///
-/// Uses `poll_write_vectored` with up to [`IOV_MAX`](crate::IOV_MAX) buffers per call when
+/// Uses `poll_write_vectored` with up to [`IOV_MAX`] buffers per call when
 /// the writer says it is vectored (`is_write_vectored`), and otherwise copies small buffers
 /// together into writes of up to [`FLATTEN_LIMIT`] bytes, so a non-vectored writer is not
 /// called once per buffer. `bufs` is never modified. Returns the number of bytes written.
@@ -192,7 +192,7 @@ fn flatten<'w>(window: &'w [IoSlice<'_>], staging: &'w mut Vec<u8>) -> &'w [u8] 
 /// Writes every byte of `queue` to an [`AsyncWrite`], consuming it as bytes are accepted,
 /// and returns the number written by this call.
 ///
-/// Vectored writers get windows of up to [`IOV_MAX`](crate::IOV_MAX) iovecs, so a queued
+/// Vectored writers get windows of up to [`IOV_MAX`] iovecs, so a queued
 /// response (headers coalesced in the staging arena, body by reference) goes out in one
 /// call; other writers get the queue's chunks one per call, tiny chunks already coalesced.
 ///
