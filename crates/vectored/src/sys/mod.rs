@@ -1,7 +1,7 @@
 //! Thin, safe wrappers over the vectored system calls: one function per call, no retries.
 //!
-//! Each wrapper makes exactly one system call (plus, for pipes without `RWF_NOSIGNAL`, the
-//! signal-mask calls described in [`write_nosignal`](crate::write_all_fd)). Each one passes
+//! Each wrapper makes exactly one system call (on Apple platforms, [`sendmsg`] also blocks
+//! `SIGPIPE` for the calling thread around it, as they lack `MSG_NOSIGNAL`). Each one passes
 //! at most [`IOV_MAX`](crate::IOV_MAX) buffers and at most
 //! [`MAX_BYTES_PER_CALL`](crate::MAX_BYTES_PER_CALL) bytes: longer lists are cut to a prefix
 //! of whole buffers, and a first buffer longer than the byte limit is offered in part. The
