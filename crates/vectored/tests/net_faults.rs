@@ -124,7 +124,7 @@ fn child_dead_link_server() {
     while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
 }
 
-/// In namespace A: write 256 MiB with a 2 s deadline to the server; the parent takes the link
+/// In namespace A: write 1 GiB with a 2 s deadline to the server; the parent takes the link
 /// down midway. Prints the error, the count and the CPU fraction during the stall.
 #[test]
 fn child_dead_link_client() {
@@ -133,9 +133,11 @@ fn child_dead_link_client() {
     }
     let stream = TcpStream::connect("10.199.0.2:7777").unwrap();
     stream.set_nonblocking(true).unwrap();
-    let data = vec![5u8; 256 << 20];
+    // Zeroed and never written: the kernel maps it to the zero page, so 1 GiB costs no memory.
+    let data = vec![0u8; 1 << 30];
     let bufs = [IoSlice::new(&data)];
     println!("connected");
+    std::io::Write::flush(&mut std::io::stdout()).unwrap();
     let (cpu0, wall0) = (cpu_time(), Instant::now());
     let opts = FdOptions::new().timeout(Duration::from_secs(2));
     let result = vectored::write_all_fd(stream.as_fd(), &bufs, &opts);
@@ -184,12 +186,22 @@ fn dead_link_gives_a_deadline_error_with_the_count_and_no_spin() {
             "server died"
         );
     }
-    let client = spawn(&net.a, "client", "child_dead_link_client");
-    // Let the transfer get going (veth moves GB/s, so cut the link soon), then cut it.
-    thread::sleep(Duration::from_millis(5));
+    let mut client = spawn(&net.a, "client", "child_dead_link_client");
+    let mut client_out = io::BufReader::new(client.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("connected") {
+        line.clear();
+        assert!(
+            io::BufRead::read_line(&mut client_out, &mut line).unwrap() > 0,
+            "client died"
+        );
+    }
+    // Let the transfer get going (1 GiB takes veth a few hundred ms), then cut the link.
+    thread::sleep(Duration::from_millis(20));
     ip(&["-n", &net.a, "link", "set", "va", "down"]).unwrap();
-    let client_out = client.wait_with_output().unwrap();
-    let client_text = String::from_utf8_lossy(&client_out.stdout).into_owned();
+    let mut client_text = String::new();
+    io::Read::read_to_string(&mut client_out, &mut client_text).unwrap();
+    client.wait().unwrap();
     let _ = server.kill();
     let _ = server.wait();
     drop(net);
@@ -206,7 +218,7 @@ fn dead_link_gives_a_deadline_error_with_the_count_and_no_spin() {
     eprintln!("{report}");
     assert_eq!(fields[2], "TimedOut", "{report}");
     let (sent, cpu_ms, wall_ms) = (field("transferred"), field("cpu_ms"), field("wall_ms"));
-    assert!(sent > 0 && sent < 256 << 20, "{report}");
+    assert!(sent > 0 && sent < 1 << 30, "{report}");
     assert!(wall_ms >= 1900, "the deadline was not honoured: {report}");
     assert!(cpu_ms * 10 < wall_ms, "the wait spun: {report}");
     // The peer cannot confirm the count: bytes in flight when the link died never arrive.
