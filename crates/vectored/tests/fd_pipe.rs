@@ -10,29 +10,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::{
-    chunks, drain_now, pattern, pipe, slices, slices_from, small_pipe, thread_cpu_time, Watchdog,
+    chunks, drain_now, pattern, pipe, slices, slices_from, slow_read_all, small_pipe,
+    thread_cpu_time, Watchdog,
 };
 use vectored::{FdOptions, RwFlags};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// Reads `r` to the end in small pieces, pausing now and then.
-fn slow_read_all(mut r: impl Read, piece: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; piece];
-    for i in 0.. {
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read: {e}"),
-        }
-        if i % 32 == 31 {
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-    out
-}
 
 #[test]
 fn blocking_pipe_with_a_slow_reader() {

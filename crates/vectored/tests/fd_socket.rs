@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use std::thread;
 use std::time::Duration;
 
-use support::{chunks, slices, slices_from, Watchdog};
+use support::{chunks, slices, slices_from, slow_read_all, Watchdog};
 use vectored::{FdKind, FdOptions};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -27,24 +27,6 @@ fn read_lens(total: usize) -> Vec<usize> {
         sum += len;
     }
     lens
-}
-
-/// Reads everything from `r` in small pieces with pauses, until end of file.
-fn slow_read_all(mut r: impl Read, piece: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; piece];
-    for i in 0.. {
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => panic!("read: {e}"),
-        }
-        if i % 32 == 31 {
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-    out
 }
 
 fn tcp_pair() -> (TcpStream, TcpStream) {

@@ -264,3 +264,22 @@ pub(crate) fn wait_with_limit(
         stderr: err_thread.join().expect("stderr reader"),
     }
 }
+
+/// Reads `r` to the end in `piece`-sized reads, pausing 1 ms every 32 reads, so writers meet
+/// a full pipe or socket buffer.
+pub(crate) fn slow_read_all(mut r: impl std::io::Read, piece: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; piece];
+    for i in 0.. {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => panic!("read: {e}"),
+        }
+        if i % 32 == 31 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    out
+}
