@@ -69,6 +69,9 @@ pub mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub mod datagram;
 
 pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};
@@ -105,6 +108,13 @@ pub use {
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use sys::{preadv2, pwritev2};
+
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub use datagram::{
+    recv_datagrams, send_datagrams, Datagram, DatagramError, DatagramProgress, DatagramSender,
+    Received,
+};
 
 /// The Rust examples of the repository's README, compiled and run as doc tests.
 #[cfg(doctest)]

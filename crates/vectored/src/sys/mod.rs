@@ -17,3 +17,8 @@ mod sigpipe;
 mod unix;
 
 pub use unix::*;
+
+#[cfg(target_os = "linux")]
+mod datagram;
+#[cfg(target_os = "linux")]
+pub use datagram::*;

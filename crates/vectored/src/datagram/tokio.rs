@@ -1,0 +1,124 @@
+//! The datagram send and receive for `tokio::net::UdpSocket`, driven by readiness.
+
+use std::io::{self, IoSliceMut};
+
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+
+use super::recv::recv_step;
+use super::{Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
+
+/// Sends `datagrams[progress.datagrams()..]` on a tokio UDP socket, advancing `progress` after
+/// every system call, until all are sent.
+///
+/// Each step is the same as in [`DatagramSender::send`] (segmentation offload where the
+/// socket takes it, `sendmmsg` batches, fallback when refused); waiting is tokio's readiness
+/// (`writable()` then `try_io`), never a blocking call. Returns the final `progress`.
+///
+/// # Examples
+///
+/// ```
+/// use tokio::net::UdpSocket;
+/// use vectored::datagram::{Datagram, DatagramProgress, DatagramSender};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+/// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+/// tx.connect(rx.local_addr()?).await?;
+/// let batch = vec![Datagram::new(b"tick"); 10];
+/// let mut sender = DatagramSender::new();
+/// let mut progress = DatagramProgress::default();
+/// vectored::datagram::tokio::send_datagrams(&tx, &mut sender, &batch, &mut progress).await?;
+/// assert_eq!((progress.datagrams(), progress.bytes()), (10, 40));
+/// let mut buf = [0u8; 16];
+/// assert_eq!(rx.recv(&mut buf).await?, 4);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`DatagramSender::send`]; the error's progress equals `*progress`.
+///
+/// # Cancel safety
+///
+/// Cancel safe: if the future is dropped (by `tokio::time::timeout`, `select!`...),
+/// `progress` counts exactly the datagrams the kernel accepted, and calling again with the
+/// same list and `progress` resumes with the next one: nothing is sent twice.
+pub async fn send_datagrams(
+    socket: &UdpSocket,
+    sender: &mut DatagramSender,
+    datagrams: &[Datagram<'_>],
+    progress: &mut DatagramProgress,
+) -> Result<DatagramProgress, DatagramError> {
+    while progress.datagrams() < datagrams.len() {
+        let rest = &datagrams[progress.datagrams()..];
+        socket
+            .writable()
+            .await
+            .map_err(|e| DatagramError::new(e, *progress))?;
+        match socket.try_io(Interest::WRITABLE, || sender.send_step(socket, rest)) {
+            Ok(step) => progress.add(step),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(DatagramError::new(e, *progress)),
+        }
+    }
+    Ok(*progress)
+}
+
+/// Receives datagrams into `bufs` on a tokio UDP socket with one `recvmmsg` once readable,
+/// appending one [`Received`] per datagram to `out`; returns how many were appended.
+///
+/// As [`recv_datagrams`](super::recv_datagrams), waiting with tokio's readiness.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::IoSliceMut;
+/// use tokio::net::UdpSocket;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+/// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+/// tx.send_to(b"hi", rx.local_addr()?).await?;
+/// let mut buf = [0u8; 32];
+/// let mut got = Vec::new();
+/// let n = vectored::datagram::tokio::recv_datagrams(&rx, &mut [IoSliceMut::new(&mut buf)], &mut got).await?;
+/// assert_eq!((n, &buf[got[0].range()]), (1, &b"hi"[..]));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// The error of `recvmmsg` or of the readiness wait; its progress is zero.
+///
+/// # Cancel safety
+///
+/// Cancel safe: a datagram is taken from the socket only by the system call, and `out` is
+/// appended in the same step, so a dropped future has received nothing.
+pub async fn recv_datagrams(
+    socket: &UdpSocket,
+    bufs: &mut [IoSliceMut<'_>],
+    out: &mut Vec<Received>,
+) -> Result<usize, DatagramError> {
+    let fail = |e| DatagramError::new(e, DatagramProgress::default());
+    loop {
+        socket.readable().await.map_err(fail)?;
+        match socket.try_io(Interest::READABLE, || recv_step(socket, bufs, out)) {
+            Ok(n) => return Ok(n),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(fail(e)),
+        }
+    }
+}
