@@ -60,6 +60,9 @@ mod slices;
 mod step;
 mod write_all;
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub mod datagram;
 #[cfg(unix)]
 mod fd;
 #[cfg(unix)]
@@ -69,9 +72,6 @@ pub mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-pub mod datagram;
 
 pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};

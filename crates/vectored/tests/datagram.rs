@@ -21,7 +21,10 @@ fn payload(i: usize, len: usize) -> Vec<u8> {
 }
 
 fn payloads(lens: &[usize]) -> Vec<Vec<u8>> {
-    lens.iter().enumerate().map(|(i, &l)| payload(i, l)).collect()
+    lens.iter()
+        .enumerate()
+        .map(|(i, &l)| payload(i, l))
+        .collect()
 }
 
 fn receiver() -> UdpSocket {
@@ -109,7 +112,10 @@ fn segmented_sends_arrive_coalesced_with_gro_and_split_exactly() {
     send_all(&mut DatagramSender::new(), &tx, &data);
     let (got, coalesced) = recv_n(&rx, data.len(), 65_536);
     assert_eq!(got, data);
-    assert!(coalesced > 0, "no receive was coalesced: segmentation unused?");
+    assert!(
+        coalesced > 0,
+        "no receive was coalesced: segmentation unused?"
+    );
 }
 
 #[test]
@@ -122,7 +128,7 @@ fn mixed_sizes_keep_boundaries_and_contents() {
         let len = [0, 1, 64, 100, 512, 1200, 3000, 20_000][x % 8];
         let run = 1 + (x >> 8) % 90;
         lens.extend(std::iter::repeat_n(len, run));
-        if x % 3 == 0 {
+        if x.is_multiple_of(3) {
             lens.push(len / 2);
         }
     }
@@ -180,7 +186,11 @@ fn refused_segmentation_falls_back_without_loss_or_duplicates() {
     let mut sender = DatagramSender::new();
     send_all(&mut sender, &tx, &data);
     // Learnt: sizes from 100 up are no longer segmented.
-    assert!(sender.segmentation().unwrap() < 100, "{:?}", sender.segmentation());
+    assert!(
+        sender.segmentation().unwrap() < 100,
+        "{:?}",
+        sender.segmentation()
+    );
     assert_eq!(recv_n(&rx, data.len(), 2048).0, data);
     // The next batch goes without refusal, exactly once too.
     send_all(&mut sender, &tx, &data[..50]);
@@ -211,7 +221,9 @@ fn unconnected_socket_sends_to_each_destination() {
         .zip(dests)
         .map(|(p, to)| Datagram::new(p).to(to))
         .collect();
-    let sent = DatagramSender::new().send(&tx, &datagrams, &wait()).unwrap();
+    let sent = DatagramSender::new()
+        .send(&tx, &datagrams, &wait())
+        .unwrap();
     assert_eq!(sent.datagrams(), 9);
     let pick = |want: SocketAddr| -> Vec<Vec<u8>> {
         data.iter()
@@ -335,7 +347,11 @@ fn truncated_coalesced_receive_reports_every_datagram() {
         .collect();
     assert_eq!(
         shape,
-        [(0..100, 100, false), (100..150, 100, true), (150..150, 100, true)]
+        [
+            (0..100, 100, false),
+            (100..150, 100, true),
+            (150..150, 100, true)
+        ]
     );
     assert_eq!(&buf[..100], &data[0][..]);
     assert_eq!(&buf[100..150], &data[1][..50]);

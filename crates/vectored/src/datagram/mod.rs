@@ -16,7 +16,7 @@
 //!   buffers. With `UDP_GRO` on ([`sys::set_udp_gro`](crate::sys::set_udp_gro)) one buffer
 //!   may receive several coalesced datagrams; they are split back by the segment size the
 //!   kernel reports. Each [`Received`] says where its bytes are and whether they were cut.
-//! - **Async**: with the `tokio` feature, [`tokio`](self::tokio) has the same for
+//! - **Async**: with the `tokio` feature, [`tokio`] has the same for
 //!   `tokio::net::UdpSocket`.
 //!
 //! # Examples

@@ -19,10 +19,12 @@ pub(crate) trait PlanItem {
 }
 
 /// Kernel limits on one segmented send, and the per-socket segmentation threshold.
+// The `max_` prefix is the point: every field is an upper bound.
+#[allow(clippy::struct_field_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
-    /// Most segments in one send. Linux's `UDP_MAX_SEGMENTS` is 64 up to 6.8 and 128 since
-    /// (`include/linux/udp.h`); 64 works everywhere.
+    /// Most segments in one send. Linux's `UDP_MAX_SEGMENTS` (`include/linux/udp.h`) was 64
+    /// when `UDP_SEGMENT` appeared (4.18) and is 128 in recent kernels; 64 works everywhere.
     pub(crate) max_segments: usize,
     /// Most payload bytes in one send: one IP datagram of 65535 bytes less the IPv4 (20) and
     /// UDP (8) headers; the IPv6 limit (65527) is higher, so this one fits both.
@@ -207,7 +209,10 @@ mod tests {
             max_segment_size: 0,
             ..Limits::KERNEL
         };
-        assert_eq!(shape(&planned(&items(&[5, 5]), &off)), [(1, None), (1, None)]);
+        assert_eq!(
+            shape(&planned(&items(&[5, 5]), &off)),
+            [(1, None), (1, None)]
+        );
         let small = Limits {
             max_segment_size: 9,
             ..Limits::KERNEL
@@ -246,7 +251,14 @@ mod tests {
             Just(Some("[::1]:2".parse().unwrap())),
         ];
         // Few distinct sizes, so runs are common.
-        let len = prop_oneof![Just(0usize), Just(1), Just(64), Just(100), Just(1200), 0..3000usize];
+        let len = prop_oneof![
+            Just(0usize),
+            Just(1),
+            Just(64),
+            Just(100),
+            Just(1200),
+            0..3000usize
+        ];
         prop::collection::vec((len, 1..4usize, addr), 0..300)
             .prop_map(|v| v.into_iter().map(|(l, p, a)| Item(l, p, a)).collect())
     }

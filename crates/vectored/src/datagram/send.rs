@@ -161,17 +161,16 @@ impl DatagramSender {
         if datagrams.is_empty() {
             return Ok(DatagramProgress::default());
         }
-        let max_segment_size = match self.max_segment_size {
-            Some(max) => max,
-            None => {
-                let max = if sys::is_udp(fd)? {
-                    Limits::KERNEL.max_segment_size
-                } else {
-                    0
-                };
-                self.max_segment_size = Some(max);
-                max
-            }
+        let max_segment_size = if let Some(max) = self.max_segment_size {
+            max
+        } else {
+            let max = if sys::is_udp(fd)? {
+                Limits::KERNEL.max_segment_size
+            } else {
+                0
+            };
+            self.max_segment_size = Some(max);
+            max
         };
         let mut limits = Limits {
             max_segment_size,
@@ -291,7 +290,11 @@ mod tests {
 
     #[test]
     fn progress_counts_whole_entries() {
-        let d = [Datagram::new(b"aa"), Datagram::new(b"aa"), Datagram::new(b"b")];
+        let d = [
+            Datagram::new(b"aa"),
+            Datagram::new(b"aa"),
+            Datagram::new(b"b"),
+        ];
         let entries = [
             Entry {
                 start: 0,
@@ -311,7 +314,11 @@ mod tests {
     #[test]
     fn unix_sockets_never_segment() {
         let (a, b) = std::os::unix::net::UnixDatagram::pair().unwrap();
-        let d = [Datagram::new(b"xy"), Datagram::new(b"xy"), Datagram::new(b"z")];
+        let d = [
+            Datagram::new(b"xy"),
+            Datagram::new(b"xy"),
+            Datagram::new(b"z"),
+        ];
         let mut sender = DatagramSender::new();
         assert_eq!(
             sender.send_step(&a, &d).unwrap(),

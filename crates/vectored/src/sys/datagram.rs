@@ -64,6 +64,7 @@ impl<'a> OutMessage<'a> {
     /// # let _ = msg;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[must_use]
     pub fn to(mut self, addr: Option<SocketAddr>) -> Self {
         self.addr = addr;
         self
@@ -82,6 +83,7 @@ impl<'a> OutMessage<'a> {
     /// let msg = vectored::sys::OutMessage::new(&parts).segment_size(Some(1200));
     /// # let _ = msg;
     /// ```
+    #[must_use]
     pub fn segment_size(mut self, size: Option<u16>) -> Self {
         self.segment_size = size;
         self
@@ -280,14 +282,21 @@ fn from_raw_addr(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Opti
     }
 }
 
+/// The size of a small C type (at most `sockaddr_storage`, 128 bytes) as the kernel's
+/// 32-bit length types (`socklen_t`, `c_uint`).
+#[allow(clippy::cast_possible_truncation)]
+const fn c_size<T>() -> u32 {
+    size_of::<T>() as u32
+}
+
 /// Fills `cmsg` with a `UDP_SEGMENT` control message; returns its `msg_controllen`.
 fn write_segment_cmsg(cmsg: &mut CmsgBuf, size: u16) -> usize {
     *cmsg = CMSG_ZERO;
     // SAFETY: CMSG_SPACE/CMSG_LEN are pure arithmetic on their argument.
     let (space, len) = unsafe {
         (
-            libc::CMSG_SPACE(size_of::<u16>() as libc::c_uint),
-            libc::CMSG_LEN(size_of::<u16>() as libc::c_uint),
+            libc::CMSG_SPACE(c_size::<u16>()),
+            libc::CMSG_LEN(c_size::<u16>()),
         )
     };
     let hdr = libc::cmsghdr {
@@ -295,13 +304,13 @@ fn write_segment_cmsg(cmsg: &mut CmsgBuf, size: u16) -> usize {
         cmsg_level: libc::SOL_UDP,
         cmsg_type: libc::UDP_SEGMENT,
     };
-    let base = cmsg.0.as_mut_ptr();
+    let base = ptr::from_mut(cmsg);
     // SAFETY: `cmsg` is 32 bytes aligned to 8, enough for CMSG_SPACE(2) = 24 bytes: a
     // cmsghdr at the start and its 2-byte payload right after it (CMSG_LEN(0) = header
     // size, already aligned), exactly where CMSG_DATA points.
     unsafe {
         ptr::write(base.cast::<libc::cmsghdr>(), hdr);
-        let data = base.add(libc::CMSG_LEN(0) as usize);
+        let data = base.cast::<u8>().add(libc::CMSG_LEN(0) as usize);
         ptr::write_unaligned(data.cast::<u16>(), size);
     }
     space as usize
@@ -514,7 +523,7 @@ pub fn recvmmsg<Fd: AsFd>(
         // SAFETY: mmsghdr is plain old data, valid when zeroed.
         let mut m: libc::mmsghdr = unsafe { std::mem::zeroed() };
         m.msg_hdr.msg_name = ptr::from_mut(addr).cast();
-        m.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        m.msg_hdr.msg_namelen = c_size::<libc::sockaddr_storage>();
         // IoSliceMut is guaranteed ABI-compatible with iovec on Unix.
         m.msg_hdr.msg_iov = ptr::from_mut(buf).cast();
         m.msg_hdr.msg_iovlen = 1;
@@ -549,7 +558,7 @@ pub fn recvmmsg<Fd: AsFd>(
 }
 
 fn setsockopt_int<Fd: AsFd>(fd: Fd, level: i32, name: i32, value: i32) -> io::Result<()> {
-    let len = size_of::<libc::c_int>() as libc::socklen_t;
+    let len = c_size::<libc::c_int>();
     // SAFETY: `value` is a live c_int and `len` its size, as the option expects.
     let rc = unsafe {
         libc::setsockopt(
