@@ -23,6 +23,8 @@ pub(crate) trait PlanItem {
 #[allow(clippy::struct_field_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
+    /// Fewest datagrams worth a segmented send; shorter runs go as separate messages.
+    pub(crate) min_segments: usize,
     /// Most segments in one send. Linux's `UDP_MAX_SEGMENTS` (`include/linux/udp.h`) was 64
     /// when `UDP_SEGMENT` appeared (4.18) and is 128 in recent kernels; 64 works everywhere.
     pub(crate) max_segments: usize,
@@ -36,8 +38,13 @@ pub(crate) struct Limits {
     pub(crate) max_segment_size: usize,
 }
 
+/// See [`Limits::min_segments`]. Two: on loopback even a two-segment send beats two
+/// messages in one `sendmmsg` (`benches/datagram.rs`, workload "pairs").
+const MIN_SEGMENTS: usize = 2;
+
 impl Limits {
     pub(crate) const KERNEL: Limits = Limits {
+        min_segments: MIN_SEGMENTS,
         max_segments: 64,
         max_bytes: 65_507,
         max_parts: 1024,
@@ -90,7 +97,7 @@ pub(crate) fn next_entry<T: PlanItem>(items: &[T], start: usize, limits: &Limits
             break;
         }
     }
-    if count >= 2 {
+    if count >= limits.min_segments.max(2) {
         Entry {
             start,
             count,
@@ -264,12 +271,20 @@ mod tests {
     }
 
     fn arb_limits() -> impl Strategy<Value = Limits> {
-        (1..130usize, 1..70_000usize, 1..20usize, 0..2000usize).prop_map(|(s, b, p, m)| Limits {
-            max_segments: s,
-            max_bytes: b,
-            max_parts: p,
-            max_segment_size: m,
-        })
+        (
+            1..5usize,
+            1..130usize,
+            1..70_000usize,
+            1..20usize,
+            0..2000usize,
+        )
+            .prop_map(|(n, s, b, p, m)| Limits {
+                min_segments: n,
+                max_segments: s,
+                max_bytes: b,
+                max_parts: p,
+                max_segment_size: m,
+            })
     }
 
     proptest! {
@@ -287,7 +302,8 @@ mod tests {
                 let run = &items[e.start..e.start + e.count];
                 if let Some(seg) = e.segment {
                     let seg = usize::from(seg);
-                    prop_assert!(e.count >= 2 && e.count <= limits.max_segments);
+                    prop_assert!(e.count >= 2 && e.count >= limits.min_segments);
+                    prop_assert!(e.count <= limits.max_segments);
                     prop_assert!(seg > 0 && seg <= limits.max_segment_size);
                     prop_assert!(run.iter().map(|i| i.0).sum::<usize>() <= limits.max_bytes);
                     prop_assert!(run.iter().map(|i| i.1).sum::<usize>() <= limits.max_parts);
