@@ -54,6 +54,8 @@ if sys.platform == "linux":
         RWF_NOSIGNAL,
         RWF_NOWAIT,
         RWF_SYNC,
+        recv_datagrams,
+        send_datagrams,
     )
 
     __all__ += [
@@ -65,6 +67,8 @@ if sys.platform == "linux":
         "RWF_NOSIGNAL",
         "RWF_NOWAIT",
         "RWF_SYNC",
+        "recv_datagrams",
+        "send_datagrams",
     ]
 
 __version__: str = _vectored.__version__

@@ -39,6 +39,8 @@ if sys.platform == "linux":
         "RWF_ATOMIC",
         "RWF_DONTCACHE",
         "RWF_NOSIGNAL",
+        "send_datagrams",
+        "recv_datagrams",
     ]
 
 class _HasFileno(Protocol):
@@ -179,3 +181,51 @@ def preadv_exact(fd: _FdLike, buffers: Sequence[Buffer], offset: int, /, *, flag
     Reading past the end of the file raises :class:`IncompleteReadError` (``transferred``
     bytes were read). *offset* must not be negative (``OSError(EINVAL)``).
     """
+
+if sys.platform == "linux":
+    _Address = tuple[str, int] | tuple[str, int, int, int]
+
+    def send_datagrams(
+        sock: _FdLike,
+        messages: Sequence[Buffer],
+        /,
+        *,
+        address: _Address | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Send each item of *messages* as one datagram on *sock*, in order, and return the
+        total bytes sent (Linux).
+
+        Runs of consecutive messages of the same size (the last may be shorter) go out as one
+        UDP segmentation-offload send (``UDP_SEGMENT``, up to 64 datagrams), the rest in
+        ``sendmmsg`` batches of up to 1024, with the GIL released. A kernel or socket that
+        refuses segmentation is detected and the same datagrams are sent without it, never
+        twice. Only UDP sockets get segmentation; other datagram sockets (``AF_UNIX``) get
+        ``sendmmsg`` batches.
+
+        *address* is the destination of every message, ``(host, port)`` or ``(host, port,
+        flowinfo, scope_id)`` with a **numeric** host (no name resolution); ``None`` sends to
+        the connected peer. *timeout* is as in :func:`writev_all`.
+
+        On failure the ``OSError`` has ``datagrams_sent``: the first that many messages were
+        sent, each exactly once, and the next one is the one that failed (``EMSGSIZE``: too
+        large) or was not tried; ``transferred`` is their bytes (``ConnectionRefusedError``
+        on a connected socket after an earlier datagram drew an ICMP error).
+        """
+
+    def recv_datagrams(
+        sock: _FdLike, buffers: Sequence[Buffer], /, *, timeout: float | None = None
+    ) -> list[tuple[int, int, int, _Address | None, bool]]:
+        """Receive datagrams into the writable *buffers* with one ``recvmmsg`` (Linux).
+
+        Waits for the first datagram (as *timeout* allows, see :func:`writev_all`), then takes
+        what is queued, one datagram per buffer. With ``UDP_GRO`` on (``sock.setsockopt(
+        socket.SOL_UDP, 104, 1)``), one buffer may receive several datagrams coalesced; they
+        are split back by the segment size the kernel reports (give such sockets buffers of
+        65535 bytes).
+
+        Returns one tuple ``(index, offset, nbytes, address, truncated)`` per datagram, in
+        order: its bytes are ``buffers[index][offset:offset + nbytes]``; ``address`` is the
+        sender as :meth:`socket.socket.recvfrom` gives it (``None`` for non-IP sockets);
+        ``truncated`` is true when the buffer was too small and the datagram's tail was lost.
+        """

@@ -17,6 +17,8 @@
 
 mod args;
 mod buffers;
+#[cfg(target_os = "linux")]
+mod datagrams;
 mod dropin;
 mod errors;
 mod ffi;
@@ -54,6 +56,11 @@ fn _vectored(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(helpers::readv_exact, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::pwritev_all, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::preadv_exact, m)?)?;
+    #[cfg(target_os = "linux")]
+    {
+        m.add_function(wrap_pyfunction!(datagrams::send_datagrams, m)?)?;
+        m.add_function(wrap_pyfunction!(datagrams::recv_datagrams, m)?)?;
+    }
     m.add(
         "IncompleteReadError",
         m.py().get_type::<errors::IncompleteReadError>(),
