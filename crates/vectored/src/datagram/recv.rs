@@ -46,7 +46,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`Received`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert_eq!(got[0].buffer(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn buffer(&self) -> usize {
         self.buffer
     }
@@ -56,7 +68,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`Received`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert_eq!(got[0].range(), 0..5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn range(&self) -> Range<usize> {
         self.offset..self.offset + self.len
     }
@@ -65,7 +89,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`Received`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert_eq!(got[0].len(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
@@ -75,7 +111,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`Received`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert!(!got[0].is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -84,7 +132,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`recv_datagrams`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert_eq!(got[0].original_len(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn original_len(&self) -> usize {
         self.original_len
     }
@@ -94,7 +154,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`recv_datagrams`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert!(!got[0].truncated());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn truncated(&self) -> bool {
         self.len < self.original_len
     }
@@ -103,7 +175,19 @@ impl Received {
     ///
     /// # Examples
     ///
-    /// See [`Received`].
+    /// ```
+    /// # use std::io::IoSliceMut;
+    /// # use std::net::UdpSocket;
+    /// # let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// # tx.send_to(b"hello", rx.local_addr()?)?;
+    /// # let mut first = [0u8; 64];
+    /// # let mut bufs = [IoSliceMut::new(&mut first)];
+    /// let mut got = Vec::new();
+    /// vectored::datagram::recv_datagrams(&rx, &mut bufs, &mut got, &Default::default())?;
+    /// assert_eq!(got[0].source(), Some(tx.local_addr()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn source(&self) -> Option<SocketAddr> {
         self.source
     }

@@ -14,6 +14,12 @@ use std::ptr;
 
 /// The most messages one `sendmmsg`/`recvmmsg` call takes (`UIO_MAXIOV`): the kernel
 /// silently caps `vlen` there, so the wrappers pass at most this many.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(vectored::sys::MAX_MESSAGES_PER_CALL, 1024);
+/// ```
 pub const MAX_MESSAGES_PER_CALL: usize = 1024;
 
 /// One outgoing message of [`sendmsg_to`] and [`sendmmsg`].
