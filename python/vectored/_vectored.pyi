@@ -218,7 +218,8 @@ if sys.platform == "linux":
     ) -> list[tuple[int, int, int, _Address | None, bool]]:
         """Receive datagrams into the writable *buffers* with one ``recvmmsg`` (Linux).
 
-        Waits for the first datagram (as *timeout* allows, see :func:`writev_all`), then takes
+        Waits for the first datagram (as *timeout* allows on a non-blocking socket, see
+        :func:`writev_all`; a blocking socket blocks inside ``recvmmsg``), then takes
         what is queued, one datagram per buffer. With ``UDP_GRO`` on (``sock.setsockopt(
         socket.SOL_UDP, 104, 1)``), one buffer may receive several datagrams coalesced; they
         are split back by the segment size the kernel reports (give such sockets buffers of

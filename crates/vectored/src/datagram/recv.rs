@@ -225,6 +225,10 @@ fn split(buffer: usize, capacity: usize, meta: &RecvMeta, out: &mut Vec<Received
 /// buffers of 65535 bytes, or the coalesced tail is cut. A datagram that did not fit is
 /// reported as [`truncated`](Received::truncated), never dropped silently.
 ///
+/// Only waits the loop makes itself are bounded by `opts`: on a blocking socket `recvmmsg`
+/// itself blocks until the first datagram arrives, so use a non-blocking socket for a
+/// timeout or [`FdOptions::nonblocking`] to apply.
+///
 /// # Examples
 ///
 /// ```
