@@ -404,3 +404,46 @@ fn tokio_send_and_receive() {
         assert_eq!(got, data);
     });
 }
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_send_is_cancel_safe() {
+    use std::os::fd::OwnedFd;
+    use vectored::datagram::{tokio as dt, DatagramProgress};
+    // A Unix datagram pair holds only a few datagrams, so the send has to wait for the
+    // reader: tokio drives the fd through its readiness like any socket (the fd-level calls
+    // do not care that it is not UDP).
+    let (a, b) = UnixDatagram::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    b.set_nonblocking(true).unwrap();
+    let a = UdpSocket::from(OwnedFd::from(a));
+    let data = payloads(&vec![100; 300]);
+    let datagrams: Vec<_> = data.iter().map(|p| Datagram::new(p)).collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let got = rt.block_on(async {
+        let a = tokio::net::UdpSocket::from_std(a).unwrap();
+        let mut sender = DatagramSender::new();
+        let mut progress = DatagramProgress::default();
+        // Nobody reads: the send stalls and the timeout drops the future midway.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(50),
+            dt::send_datagrams(&a, &mut sender, &datagrams, &mut progress),
+        )
+        .await;
+        assert!(cancelled.is_err(), "the send should have stalled");
+        let first = progress.datagrams();
+        assert!(first > 0 && first < 300, "{first}");
+        assert_eq!(progress.bytes(), first * 100);
+        // Resume with the same progress while a reader drains: each datagram exactly once.
+        let reader = std::thread::spawn(move || recv_n(&b, 300, 1024).0);
+        dt::send_datagrams(&a, &mut sender, &datagrams, &mut progress)
+            .await
+            .unwrap();
+        assert_eq!(progress.datagrams(), 300);
+        reader.join().unwrap()
+    });
+    assert_eq!(got, data);
+}
