@@ -80,12 +80,20 @@ pub(crate) fn recv_datagrams<'py>(
         .map_err(|err| datagram_error(py, err))?;
     drop(bufs);
     drop(held);
+    // Consecutive datagrams from one sender share one address tuple (building the host
+    // string is the costliest part of an item).
+    let mut last: Option<(SocketAddr, Bound<'py, PyAny>)> = None;
     let items = got
         .iter()
         .map(|r| {
-            let addr = match r.source() {
-                Some(a) => address_tuple(py, a)?.into_any(),
-                None => py.None().into_bound(py),
+            let addr = match (r.source(), &last) {
+                (Some(a), Some((prev, obj))) if *prev == a => obj.clone(),
+                (Some(a), _) => {
+                    let obj = address_tuple(py, a)?.into_any();
+                    last = Some((a, obj.clone()));
+                    obj
+                }
+                (None, _) => py.None().into_bound(py),
             };
             PyTuple::new(
                 py,
