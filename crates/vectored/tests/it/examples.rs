@@ -5,7 +5,7 @@
 //! this file with `cargo test --test examples` does not build them: the tests then fail and
 //! say so.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
