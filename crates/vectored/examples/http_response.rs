@@ -79,7 +79,10 @@ struct Request {
 /// reason when it is malformed or too large.
 fn parse_request(buf: &[u8]) -> Result<Option<Request>, &'static str> {
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
-    let start = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+    let start = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
     // The head is the lines up to the first empty one. Lines end in CRLF; a bare LF is
     // accepted too (§2.2).
     let mut lines = Vec::new();
@@ -200,7 +203,11 @@ fn respond(queue: &mut WriteQueue<'_>, request: Result<&Request, &str>) -> io::R
             format!("{} is not supported here; use GET\n", r.method),
             connection_header(r),
         ),
-        Err(reason) => ("400 Bad Request", format!("{reason}\n"), "Connection: close\r\n"),
+        Err(reason) => (
+            "400 Bad Request",
+            format!("{reason}\n"),
+            "Connection: close\r\n",
+        ),
     };
 
     // The head is formatted straight into the queue's staging arena; the body is moved in.
@@ -259,7 +266,10 @@ fn serve(mut stream: TcpStream, report: &Sender<(SocketAddr, u16)>) -> io::Resul
         }
         if let Err(e) = queue.write_to_fd(&stream, &opts) {
             let n = statuses.len();
-            eprintln!("{peer}: {n} responses cut short after {} bytes: {e}", e.transferred());
+            eprintln!(
+                "{peer}: {n} responses cut short after {} bytes: {e}",
+                e.transferred()
+            );
             return Err(e.into());
         }
         for status in statuses {
@@ -274,7 +284,12 @@ fn serve(mut stream: TcpStream, report: &Sender<(SocketAddr, u16)>) -> io::Resul
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(()),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Ok(());
             }
             Err(e) => return Err(e),

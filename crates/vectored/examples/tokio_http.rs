@@ -106,7 +106,10 @@ struct Request {
 /// reason when it is malformed or too large.
 fn parse_request(buf: &[u8]) -> Result<Option<Request>, &'static str> {
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
-    let start = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+    let start = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
     // The head is the lines up to the first empty one. Lines end in CRLF; a bare LF is
     // accepted too (§2.2).
     let mut lines = Vec::new();
