@@ -1,5 +1,5 @@
 //! The HTTP examples (`http_response`, blocking; `tokio_http`, async) against real clients on
-//! loopback: `curl`, ApacheBench (`ab`, with and without `-k`) and `wrk`, plus raw sockets for
+//! loopback: `curl`, Apache Bench (`ab`, with and without `-k`) and `wrk`, plus raw sockets for
 //! what those clients do not exercise: pipelined requests, request heads in pieces,
 //! `Connection: close`, HTTP/1.0 with and without keep-alive, request bodies and malformed
 //! heads (`400`, then the server closes).
@@ -374,7 +374,7 @@ fn request_body(flavor: &Flavor) {
     let mut conn = server.connect();
     conn.send(b"POST /form HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhello");
     thread::sleep(Duration::from_millis(30));
-    conn.send(format!(" worldGET /after HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes());
+    conn.send(b" worldGET /after HTTP/1.1\r\nHost: test\r\n\r\n");
     let r = conn.response(false);
     assert_eq!(r.status_line, flavor.post_status, "{r:?}");
     check_ok(flavor, &conn.response(false), "/after", false, None);
@@ -567,7 +567,13 @@ fn ab(server: &Server, flavor: &Flavor, args: &[&str]) -> AbReport {
             .arg(server.url("/")),
     );
     let context = format!("ab {args:?}:\n{out}\n{err}");
-    let count = |label| number(&out, label).map(|v| v as usize);
+    let count = |label| {
+        field(&out, label)?
+            .split_whitespace()
+            .next()?
+            .parse::<usize>()
+            .ok()
+    };
     assert_eq!(count("Complete requests:"), Some(n), "{context}");
     assert_eq!(count("Failed requests:"), Some(0), "{context}");
     // Printed only when some response was not 2xx.
