@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vectored import _http1
 from vectored._examples import _HTTP_BODY
@@ -341,3 +343,31 @@ def test_connection_management(raw: bytes, keep_alive: bool, connection: bytes) 
 def test_parse_request_rejects(head: bytes) -> None:
     with pytest.raises(_http1.BadRequest):
         _http1.parse_request(head)
+
+
+@given(st.binary(max_size=300))
+def test_parse_request_never_fails_otherwise(data: bytes) -> None:
+    """Any bytes: incomplete, a request, or BadRequest; never another exception."""
+    try:
+        request = _http1.parse_request(data)
+    except _http1.BadRequest:
+        return
+    assert request is None or 0 < request.length <= len(data)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=200), max_size=6))
+def test_parse_request_does_not_depend_on_how_the_bytes_arrive(cuts: list[int]) -> None:
+    """Pipelined requests fed in arbitrary pieces parse to the same requests."""
+    stream = get("/1") + b"POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody" + get("/3")
+    buf = bytearray()
+    targets: list[tuple[str, str, bytes]] = []
+    # Feed the stream piece by piece, taking out every complete request as it appears.
+    fed = 0
+    for end in [*sorted(c for c in cuts if c <= len(stream)), len(stream)]:
+        buf += stream[fed:end]
+        fed = max(fed, end)
+        while (request := _http1.parse_request(buf)) is not None:
+            targets.append((request.method, request.target, request.body))
+            del buf[: request.length]
+    assert targets == [("GET", "/1", b""), ("POST", "/2", b"body"), ("GET", "/3", b"")]
+    assert not buf

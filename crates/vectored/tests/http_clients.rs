@@ -409,6 +409,23 @@ fn bad_heads(flavor: &Flavor) {
         assert_eq!(r.header("Connection"), Some("close"), "{case:?}");
         conn.assert_closed();
     }
+    // Random bytes (a fixed xorshift sequence), ended by an empty line.
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    for len in [1, 7, 100, 1000, 5000] {
+        let mut garbage: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[0]
+            })
+            .collect();
+        garbage.extend_from_slice(b"\r\n\r\n");
+        let mut conn = server.connect();
+        conn.send(&garbage);
+        assert_eq!(conn.response(false).status_line, "HTTP/1.1 400 Bad Request");
+        conn.assert_closed();
+    }
     let mut conn = server.connect();
     conn.send(format!("{}BAD\r\n\r\n", get("/ok", "")).as_bytes());
     check_ok(flavor, &conn.response(false), "/ok", false, None);
@@ -743,7 +760,10 @@ mod tokio_example {
     #[test]
     fn tokio_http_ab_and_wrk() {
         let mut server = Server::start(&TOKIO);
-        if have_client("http_clients::tokio_http_ab_and_wrk (ab)", "ab") {
+        if have_client(
+            "http_clients::tokio_example::tokio_http_ab_and_wrk (ab)",
+            "ab",
+        ) {
             for args in [
                 &["-n", "2000", "-c", "8"][..],
                 &["-k", "-n", "20000", "-c", "32"][..],
@@ -752,7 +772,10 @@ mod tokio_example {
                 server.assert_alive();
             }
         }
-        if have_client("http_clients::tokio_http_ab_and_wrk (wrk)", "wrk") {
+        if have_client(
+            "http_clients::tokio_example::tokio_http_ab_and_wrk (wrk)",
+            "wrk",
+        ) {
             wrk(&server, &["-t2", "-c64", "-d5s"]);
             server.assert_alive();
         }
