@@ -698,14 +698,17 @@ fn http_response_curl() {
 }
 
 #[test]
-fn http_response_ab() {
-    if !have_client("http_clients::http_response_ab", "ab") {
-        return;
-    }
+fn http_response_ab_and_wrk() {
     let mut server = Server::start(&BLOCKING);
-    ab(&server, &BLOCKING, &["-n", "500", "-c", "4"]);
-    ab(&server, &BLOCKING, &["-k", "-n", "2000", "-c", "8"]);
-    server.assert_alive();
+    if have_client("http_clients::http_response_ab_and_wrk (ab)", "ab") {
+        ab(&server, &BLOCKING, &["-n", "500", "-c", "4"]);
+        ab(&server, &BLOCKING, &["-k", "-n", "2000", "-c", "8"]);
+        server.assert_alive();
+    }
+    if have_client("http_clients::http_response_ab_and_wrk (wrk)", "wrk") {
+        wrk(&server, &["-t1", "-c8", "-d1s"]);
+        server.assert_alive();
+    }
 }
 
 // ---------------------------------------------------------------------------------------
