@@ -264,7 +264,9 @@ fn serve(mut stream: TcpStream, report: &Sender<(SocketAddr, u16)>) -> io::Resul
                 }
             }
         }
-        if let Err(e) = queue.write_to_fd(&stream, &opts) {
+        if queue.is_empty() {
+            // Nothing complete yet.
+        } else if let Err(e) = queue.write_to_fd(&stream, &opts) {
             let n = statuses.len();
             eprintln!(
                 "{peer}: {n} responses cut short after {} bytes: {e}",
