@@ -275,8 +275,12 @@ def _close_gracefully(conn: socket.socket) -> None:
 
 
 def http() -> None:
-    """An HTTP/1.1 server: each response (status line, headers, body) in one writev_all
-    call; keep-alive, pipelining and Connection: close (python/vectored/_http1.py)."""
+    """An HTTP/1.1 keep-alive server: heads and bodies of responses in one writev_all call.
+
+    The responses to the requests that arrived together (pipelined), heads and bodies, go out
+    in one writev_all call; connection management (keep-alive, Connection: close, HTTP/1.0)
+    is in python/vectored/_http1.py.
+    """
     server = socket.create_server(("127.0.0.1", 0))
     thread = threading.Thread(target=serve_http, args=(server,), kwargs={"connections": 1})
     thread.start()
