@@ -9,6 +9,7 @@ mod faults;
 mod fd_file;
 mod fd_pipe;
 mod fd_socket;
+mod http_clients;
 mod large;
 mod net_faults;
 mod prop;

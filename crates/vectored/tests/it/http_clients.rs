@@ -11,7 +11,7 @@
 //! `CI=true`.
 //!
 //! The examples are found next to this test binary: `cargo test -p vectored --all-features`
-//! builds them; with `--test http_clients` alone, build them first
+//! builds them; with `--test it http_clients::` alone, build them first
 //! (`cargo build -p vectored --all-features --examples`).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -70,7 +70,7 @@ fn example_path(name: &str) -> PathBuf {
     assert!(
         path.is_file(),
         "example binary {} not found: `cargo test -p vectored --all-features` builds the \
-         examples, `--test http_clients` alone does not (run `cargo build -p vectored \
+         examples, `--test it http_clients::` alone does not (run `cargo build -p vectored \
          --all-features --examples` first)",
         path.display()
     );
