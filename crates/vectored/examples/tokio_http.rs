@@ -28,11 +28,11 @@
 //! wrk -t2 -c64 -d8s http://127.0.0.1:18090/
 //! ```
 //!
-//! Three runs, one after the other, gave 18.3k, 14.8k and 9.2k responses/s (median 14.8k) of
-//! 64 KiB, that is 1.13, 0.91 and 0.57 GiB/s (median 0.91 GiB/s; wrk prints binary units as
-//! "GB"), with no socket errors and no non-2xx responses. The machine has 2 cores and was
-//! shared with other engineers' builds (load average 10 to 13 during the runs): the figures
-//! are noisy and say little about an idle machine. The raw output is in
+//! Six runs (two sessions of three) gave 9.2k to 23.5k responses/s of 64 KiB, median 16.5k;
+//! that is 0.57 to 1.45 GiB/s, median 1.02 GiB/s (wrk prints binary units as "GB"); no run
+//! had a socket error or a non-2xx response. The machine has 2 cores and was shared with
+//! other engineers' builds (load average 3.5 to 13 during the runs): the figures are noisy
+//! and say little about an idle machine. The raw output is in
 //! `docs/bench/wrk-tokio_http-2026-12-02.txt`.
 
 use std::io::{self, Write};
