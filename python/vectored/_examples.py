@@ -10,14 +10,17 @@ import array
 import hashlib
 import mmap
 import os
+import re
 import select
 import socket
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 import vectored
+from vectored import _http1
 
 
 def _reader(fd: int, delay: float = 0.0) -> Callable[[], bytes]:
@@ -174,40 +177,132 @@ def nonblocking() -> None:
         os.close(r)
 
 
-def http() -> None:
-    """An HTTP response over a TCP socket: status line, headers and body in one call."""
-    body = b"<html><body>" + b"hello vectored! " * 4096 + b"</body></html>\n"
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
+_HTTP_BODY = b"<html><body>" + b"hello vectored! " * 4096 + b"</body></html>\n"
 
-    def serve() -> None:
+
+def serve_http(server: socket.socket, *, connections: int | None = None) -> None:
+    """Serves HTTP/1.1 on the listening socket ``server``, a thread per connection; returns
+    after ``connections`` connections are done (never when ``None``).
+
+    Connection management follows RFC 9112 §9 (see :mod:`vectored._http1`): keep-alive by
+    default, close after ``Connection: close`` and after HTTP/1.0 requests without
+    ``Connection: keep-alive``; pipelined requests are answered in order, 400 and close for a
+    malformed head. To try it with curl, ab or wrk::
+
+        python -c 'import socket, vectored._examples as e; e.serve_http(socket.create_server(("127.0.0.1", 8080)))'
+    """
+    threads: list[threading.Thread] = []
+    while connections is None or len(threads) < connections:
         conn, _ = server.accept()
-        with conn:
-            request = conn.recv(65536)
-            assert request.startswith(b"GET / HTTP/1.1\r\n")
-            headers = [
-                b"HTTP/1.1 200 OK\r\n",
-                b"Content-Type: text/html\r\n",
-                b"Content-Length: %d\r\n" % len(body),
-                b"Connection: close\r\n",
-                b"\r\n",
-            ]
-            # The small header lines are coalesced, the body is passed by reference: one
-            # sendmsg (MSG_NOSIGNAL), so no Nagle stall between header and body.
-            vectored.writev_all(conn, [*headers, memoryview(body)])
+        thread = threading.Thread(target=_http_connection, args=(conn,), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(60)
 
-    thread = threading.Thread(target=serve, daemon=True)
+
+def _http_connection(conn: socket.socket) -> None:
+    """Answers the requests of one connection until either side closes it."""
+    # An idle client is dropped after 10 s. (A timeout makes the socket non-blocking:
+    # writev_all then waits for room in poll, up to its own timeout.)
+    conn.settimeout(10)
+    buf = bytearray()
+    number = 0
+    try:
+        with conn:
+            while True:
+                # Answer every complete request in the buffer, in order: the responses to
+                # pipelined requests go out together.
+                parts: list[bytes | memoryview] = []
+                close = False
+                while True:
+                    try:
+                        request = _http1.parse_request(buf)
+                    except _http1.BadRequest as exc:
+                        parts.append(_http1.bad_request(str(exc)))
+                        close = True
+                        break
+                    if request is None:
+                        break
+                    del buf[: request.length]
+                    number += 1
+                    parts += _http_response(request, number)
+                    if not request.keep_alive:
+                        close = True  # and ignore whatever follows (RFC 9112 §9.6)
+                        break
+                if parts:
+                    # The small head pieces are coalesced, the body is passed by reference:
+                    # one sendmsg (MSG_NOSIGNAL), so no Nagle stall between head and body.
+                    vectored.writev_all(conn, parts, timeout=10)
+                if close:
+                    _close_gracefully(conn)
+                    return
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buf += data
+    except socket.timeout:  # idle (an alias of TimeoutError since Python 3.10)
+        return
+    except OSError as exc:  # the client went away mid-response, say
+        print(f"connection error: {exc!r}", file=sys.stderr)
+
+
+def _http_response(request: _http1.Request, number: int) -> list[bytes | memoryview]:
+    """The pieces of the response to one request: its head and (unless HEAD) its body."""
+    if request.method not in ("GET", "HEAD"):
+        body = f"{request.method} is not supported here; use GET\n".encode()
+        headers = [("Content-Type", "text/plain"), ("Allow", "GET, HEAD")]
+        return [_http1.response_head(request, "405 Method Not Allowed", headers, len(body)), body]
+    headers = [("Content-Type", "text/html"), ("X-Request", str(number))]
+    head = _http1.response_head(request, "200 OK", headers, len(_HTTP_BODY))
+    # A response to HEAD has the headers of the GET response and no body.
+    return [head] if request.method == "HEAD" else [head, memoryview(_HTTP_BODY)]
+
+
+def _close_gracefully(conn: socket.socket) -> None:
+    """Closes the way RFC 9112 §9.6 asks: first our sending side (the client sees the end of
+    the response), then, once the client has closed too or after a short wait, the socket.
+    Closing at once while the client still sends would make the kernel reset the connection,
+    and a reset can destroy the response before the client has read it."""
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(0.2)
+    deadline = time.monotonic() + 2
+    try:
+        while time.monotonic() < deadline and conn.recv(65536):
+            pass
+    except OSError:  # socket.timeout included
+        pass
+
+
+def http() -> None:
+    """An HTTP/1.1 keep-alive server: heads and bodies of responses in one writev_all call.
+
+    The responses to the requests that arrived together (pipelined), heads and bodies, go out
+    in one writev_all call; connection management (keep-alive, Connection: close, HTTP/1.0)
+    is in python/vectored/_http1.py.
+    """
+    server = socket.create_server(("127.0.0.1", 0))
+    thread = threading.Thread(target=serve_http, args=(server,), kwargs={"connections": 1})
     thread.start()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-        vectored.writev_all(client, [b"GET / HTTP/1.1\r\n", b"Host: localhost\r\n", b"\r\n"])
-        response = bytearray()
+    with socket.create_connection(server.getsockname()[:2], timeout=30) as client:
+        # Three pipelined requests in one write; the last one closes the connection.
+        request = b"GET /%d HTTP/1.1\r\nHost: localhost\r\n%s\r\n"
+        vectored.writev_all(
+            client,
+            [request % (1, b""), request % (2, b""), request % (3, b"Connection: close\r\n")],
+        )
+        reply = bytearray()
         while chunk := client.recv(65536):
-            response += chunk
+            reply += chunk
     thread.join(30)
     server.close()
-    head, _, got = bytes(response).partition(b"\r\n\r\n")
-    print(head.decode().splitlines()[0], f"- {len(got)} body bytes")
-    assert got == body
+    for number in (1, 2, 3):
+        head, _, rest = bytes(reply).partition(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))  # type: ignore[union-attr]
+        print(head.decode().splitlines()[0], f"- X-Request: {number} - {length} body bytes")
+        assert f"X-Request: {number}\r\n".encode() in head and rest[:length] == _HTTP_BODY
+        reply = bytearray(rest[length:])
+    assert b"Connection: close" in head and not reply
 
 
 def largefile() -> None:

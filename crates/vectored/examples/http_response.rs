@@ -1,13 +1,21 @@
-//! A tiny HTTP/1.1 server that answers each connection with a response assembled in a
+//! A tiny HTTP/1.1 server that answers each request with a response assembled in a
 //! `WriteQueue`: the status line and headers are written into the queue with `write!` (tiny
 //! pieces, copied into one staging block, so one iovec), the body is moved in without a copy,
 //! and `write_to_fd` sends the whole response in one `sendmsg` when the socket takes it. The
 //! message is never split across system calls needlessly (no Nagle/delayed-ACK stall), and a
 //! client that hangs up or stops reading is an error that says how much of the response it
-//! got, never a `SIGPIPE`.
+//! got, never a `SIGPIPE`. Pipelined requests that arrive together are answered together, in
+//! one write.
 //!
-//! It prints `listening on <addr>` first, serves `--requests N` connections (forever without
-//! it), then exits.
+//! Each connection gets a thread. Connection management follows RFC 9112 §9: a connection is
+//! kept alive unless the request says `Connection: close`, or is `HTTP/1.0` without
+//! `Connection: keep-alive` (then the response says `Connection: keep-alive`); a closing
+//! response is followed by a graceful close (§9.6). A request head may arrive in pieces; a
+//! malformed or oversized one gets `400` and the connection is closed. Request bodies
+//! (`Content-Length`) are read and ignored.
+//!
+//! It prints `listening on <addr>` first, then `<peer>: <status>` for each response; after
+//! `--requests N` responses (forever without it) it prints `served N requests` and exits.
 //!
 //! ```text
 //! cargo run -p vectored --example http_response -- [--port P] [--requests N]
@@ -15,10 +23,19 @@
 //! ```
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{self, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use vectored::{FdKind, FdOptions, WriteQueue};
+
+/// The longest request head accepted; RFC 9112 leaves the limit to the server.
+const MAX_HEAD: usize = 8 * 1024;
+/// The longest request body accepted (and ignored).
+const MAX_BODY: usize = 64 * 1024;
+/// How long a client may keep us waiting for (the rest of) a request, or stop reading.
+const IDLE: Duration = Duration::from_secs(10);
 
 struct Args {
     port: u16,
@@ -48,84 +65,251 @@ fn parse_args() -> Result<Args, Box<dyn std::error::Error>> {
     Ok(args)
 }
 
-/// Reads the request head (up to the blank line) and returns its method and path.
-fn read_request(stream: &mut TcpStream) -> io::Result<(String, String)> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        if head.len() > 16 * 1024 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "request head too large",
-            ));
-        }
-        let n = stream.read(&mut byte)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed early",
-            ));
-        }
-        head.extend_from_slice(&byte[..n]);
-    }
-    let head = String::from_utf8_lossy(&head);
-    let mut parts = head.lines().next().unwrap_or_default().split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let path = parts.next().unwrap_or("/").to_owned();
-    Ok((method, path))
+/// What this server needs to know about one request.
+struct Request {
+    method: String,
+    path: String,
+    http10: bool,
+    keep_alive: bool,
+    /// Bytes the request takes at the start of the buffer: head and body.
+    len: usize,
 }
 
-/// Answers one connection. Returns the status code sent.
-fn serve(mut stream: TcpStream) -> Result<u16, Box<dyn std::error::Error>> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let (method, path) = read_request(&mut stream)?;
+/// Parses the request at the start of `buf`: `Ok(None)` while it is incomplete, `Err` with a
+/// reason when it is malformed or too large.
+fn parse_request(buf: &[u8]) -> Result<Option<Request>, &'static str> {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2).
+    let start = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    // The head is the lines up to the first empty one. Lines end in CRLF; a bare LF is
+    // accepted too (§2.2).
+    let mut lines = Vec::new();
+    let mut at = start;
+    let head_len = loop {
+        let Some(eol) = buf[at..].iter().position(|&b| b == b'\n') else {
+            return if buf.len() > MAX_HEAD {
+                Err("request head too large")
+            } else {
+                Ok(None)
+            };
+        };
+        let line = &buf[at..at + eol];
+        at += eol + 1;
+        match line.strip_suffix(b"\r").unwrap_or(line) {
+            b"" => break at,
+            line => lines.push(line),
+        }
+    };
+    if head_len > MAX_HEAD {
+        return Err("request head too large");
+    }
 
-    let (status, body) = if method == "GET" {
-        (
-            "HTTP/1.1 200 OK\r\n",
-            format!("Hello from vectored!\nYou asked for {path}\n"),
-        )
-    } else {
-        (
-            "HTTP/1.1 405 Method Not Allowed\r\n",
-            format!("{method} is not supported here; use GET\n"),
-        )
+    // The request line: method SP target SP version.
+    let (method, path, version) = match lines[0].split(|&b| b == b' ').collect::<Vec<_>>()[..] {
+        [method, path, version] if is_token(method) && is_target(path) => (method, path, version),
+        _ => return Err("malformed request line"),
+    };
+    let http10 = match version {
+        b"HTTP/1.1" => false,
+        b"HTTP/1.0" => true,
+        _ => return Err("unsupported HTTP version"),
+    };
+
+    // The header fields this server acts on.
+    let (mut close, mut keep_alive, mut hosts, mut body_len) = (false, false, 0, None);
+    for line in &lines[1..] {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return Err("header line without a colon");
+        };
+        // No whitespace before the colon, no continuation lines (§5.1, §5.2).
+        let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
+        if !is_token(name) || value.iter().any(|&b| b < b' ' && b != b'\t') {
+            return Err("malformed header line");
+        }
+        if name.eq_ignore_ascii_case(b"connection") {
+            for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                close |= option.eq_ignore_ascii_case(b"close");
+                keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case(b"host") {
+            hosts += 1;
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            let len = std::str::from_utf8(value)
+                .ok()
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&len| len <= MAX_BODY)
+                .ok_or("bad or too large Content-Length")?;
+            if body_len.is_some_and(|other| other != len) {
+                return Err("conflicting Content-Length headers");
+            }
+            body_len = Some(len);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            return Err("Transfer-Encoding request bodies are not supported here");
+        }
+    }
+    // Every HTTP/1.1 request names exactly one host (§3.2).
+    if !http10 && hosts != 1 {
+        return Err("an HTTP/1.1 request needs exactly one Host header");
+    }
+    let len = head_len + body_len.unwrap_or(0);
+    if buf.len() < len {
+        return Ok(None); // the body is still on its way
+    }
+    Ok(Some(Request {
+        method: String::from_utf8_lossy(method).into_owned(),
+        path: String::from_utf8_lossy(path).into_owned(),
+        http10,
+        // HTTP/1.1 is persistent unless closed; HTTP/1.0 only when asked (§9.3).
+        keep_alive: !close && (!http10 || keep_alive),
+        len,
+    }))
+}
+
+/// A method or header name: one or more `tchar`s (RFC 9110 §5.6.2).
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A request target: visible ASCII, no spaces or control characters.
+fn is_target(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(u8::is_ascii_graphic)
+}
+
+/// The `Connection` header a response to `request` needs.
+fn connection_header(request: &Request) -> &'static str {
+    match (request.keep_alive, request.http10) {
+        (false, _) => "Connection: close\r\n",
+        (true, true) => "Connection: keep-alive\r\n",
+        (true, false) => "", // persistent is the HTTP/1.1 default
+    }
+}
+
+/// Queues the response to one request (a `400` if it could not be parsed) and returns its
+/// status code.
+fn respond(queue: &mut WriteQueue<'_>, request: Result<&Request, &str>) -> io::Result<u16> {
+    let (status, body, connection) = match request {
+        Ok(r) if r.method == "GET" || r.method == "HEAD" => (
+            "200 OK",
+            format!("Hello from vectored!\nYou asked for {}\n", r.path),
+            connection_header(r),
+        ),
+        Ok(r) => (
+            "405 Method Not Allowed",
+            format!("{} is not supported here; use GET\n", r.method),
+            connection_header(r),
+        ),
+        Err(reason) => (
+            "400 Bad Request",
+            format!("{reason}\n"),
+            "Connection: close\r\n",
+        ),
     };
 
     // The head is formatted straight into the queue's staging arena; the body is moved in.
-    let mut queue = WriteQueue::new();
-    queue.push(status);
     write!(
         queue,
-        "Content-Type: text/plain; charset=utf-8\r\n\
+        "HTTP/1.1 {status}\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\
          Content-Length: {}\r\n\
-         Connection: close\r\n\
+         {connection}\
          Server: vectored-example\r\n",
         body.len()
     )?;
-    if method != "GET" {
-        queue.push("Allow: GET\r\n");
+    if status.starts_with("405") {
+        queue.push("Allow: GET, HEAD\r\n");
     }
     queue.push("\r\n");
-    queue.push(body);
-
-    // sendmsg(MSG_NOSIGNAL): a client that hangs up early is an error, not a SIGPIPE. A
-    // client that stops reading is given up on after 10 s, and the error says how much of
-    // the response it got.
-    let opts = FdOptions::new()
-        .kind(FdKind::Socket)
-        .timeout(Duration::from_secs(10));
-    if let Err(e) = queue.write_to_fd(&stream, &opts) {
-        eprintln!(
-            "{path}: response cut short after {} bytes: {e}",
-            e.transferred()
-        );
-        return Err(e.into());
+    // A response to HEAD has the headers of the GET response and no body.
+    if !request.is_ok_and(|r| r.method == "HEAD") {
+        queue.push(body);
     }
-    debug_assert!(queue.is_empty());
-    // `Connection: close`: tell the client we are done, then close.
-    stream.shutdown(std::net::Shutdown::Write)?;
-    Ok(if method == "GET" { 200 } else { 405 })
+    Ok(status[..3].parse().expect("a three-digit status"))
+}
+
+/// Serves the requests of one connection until either side closes it, reporting the status
+/// of each response to `report`.
+fn serve(mut stream: TcpStream, report: &Sender<(SocketAddr, u16)>) -> io::Result<()> {
+    let peer = stream.peer_addr()?;
+    stream.set_read_timeout(Some(IDLE))?;
+    // sendmsg(MSG_NOSIGNAL): a client that hangs up early is an error, not a SIGPIPE. A
+    // client that stops reading is given up on after IDLE, and the error says how much of
+    // the responses it got.
+    let opts = FdOptions::new().kind(FdKind::Socket).timeout(IDLE);
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let mut queue = WriteQueue::new();
+    loop {
+        // Answer every complete request in the buffer, in order.
+        let (mut statuses, mut close) = (Vec::new(), false);
+        loop {
+            match parse_request(&buf) {
+                Ok(None) => break,
+                Ok(Some(request)) => {
+                    buf.drain(..request.len);
+                    statuses.push(respond(&mut queue, Ok(&request))?);
+                    if !request.keep_alive {
+                        close = true; // and ignore whatever follows (§9.6)
+                        break;
+                    }
+                }
+                Err(reason) => {
+                    statuses.push(respond(&mut queue, Err(reason))?);
+                    close = true;
+                    break;
+                }
+            }
+        }
+        if queue.is_empty() {
+            // Nothing complete yet.
+        } else if let Err(e) = queue.write_to_fd(&stream, &opts) {
+            let n = statuses.len();
+            eprintln!(
+                "{peer}: {n} responses cut short after {} bytes: {e}",
+                e.transferred()
+            );
+            return Err(e.into());
+        }
+        for status in statuses {
+            // The receiver is gone only when main is exiting.
+            let _ = report.send((peer, status));
+        }
+        if close {
+            close_gracefully(stream);
+            return Ok(());
+        }
+        // Wait for (more of) the next request. End of file or silence ends the connection.
+        match stream.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Closes after a `Connection: close` response the way RFC 9112 §9.6 asks: first our
+/// sending side (the client sees the end of the response), then, once the client has closed
+/// too or after a short wait, the socket. Closing at once while the client still sends (a
+/// pipelined request) would make the kernel reset the connection, and a reset can destroy
+/// the response before the client has read it.
+fn close_gracefully(mut stream: TcpStream) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 4096];
+    while Instant::now() < deadline && matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -135,14 +319,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Whoever started us waits for this line: make sure it is out now.
     io::stdout().flush()?;
 
-    let mut served = 0;
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let peer = stream.peer_addr()?;
-        match serve(stream) {
-            Ok(status) => println!("{peer}: {status}"),
-            Err(e) => eprintln!("{peer}: {e}"),
+    // One thread per connection; each reports its responses here, where they are counted.
+    let (report, reports) = mpsc::channel();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream.inspect_err(|e| eprintln!("accept: {e}")) else {
+                // Out of descriptors, say: let connections finish before the next accept.
+                thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            let report = report.clone();
+            thread::spawn(move || {
+                if let Err(e) = serve(stream, &report) {
+                    eprintln!("connection error: {e}");
+                }
+            });
         }
+    });
+
+    let mut served = 0;
+    for (peer, status) in reports {
+        println!("{peer}: {status}");
         served += 1;
         if args.requests == Some(served) {
             break;

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use vectored::FdOptions;
 
+use crate::support::{child_args, test_name};
+
 /// CPU time (user + system) this process has used.
 fn cpu_time() -> Duration {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
@@ -111,6 +113,7 @@ impl Drop for Netns {
 
 /// In namespace B: accept one connection and read what arrives until killed.
 #[test]
+#[ignore = "child-process helper: its parent test runs it"]
 fn child_dead_link_server() {
     if std::env::var(CHILD).as_deref() != Ok("server") {
         return;
@@ -127,6 +130,7 @@ fn child_dead_link_server() {
 /// In namespace A: write 1 GiB with a 2 s deadline to the server; the parent takes the link
 /// down midway. Prints the error, the count and the CPU fraction during the stall.
 #[test]
+#[ignore = "child-process helper: its parent test runs it"]
 fn child_dead_link_client() {
     if std::env::var(CHILD).as_deref() != Ok("client") {
         return;
@@ -169,14 +173,14 @@ fn dead_link_gives_a_deadline_error_with_the_count_and_no_spin() {
         Command::new("ip")
             .args(["netns", "exec", ns])
             .arg(&exe)
-            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .args(child_args(test))
             .env(CHILD, role)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     };
-    let mut server = spawn(&net.b, "server", "child_dead_link_server");
+    let mut server = spawn(&net.b, "server", &test_name!("child_dead_link_server"));
     let mut server_out = io::BufReader::new(server.stdout.take().unwrap());
     let mut line = String::new();
     while !line.contains("ready") {
@@ -186,7 +190,7 @@ fn dead_link_gives_a_deadline_error_with_the_count_and_no_spin() {
             "server died"
         );
     }
-    let mut client = spawn(&net.a, "client", "child_dead_link_client");
+    let mut client = spawn(&net.a, "client", &test_name!("child_dead_link_client"));
     let mut client_out = io::BufReader::new(client.stdout.take().unwrap());
     let mut line = String::new();
     while !line.contains("connected") {

@@ -1,7 +1,7 @@
 //! Sockets: Unix socketpairs and TCP loopback with small buffers and slow or stalled
 //! readers; timeouts whose count must equal what the peer can read; vanished peers.
 
-mod support;
+use crate::support;
 
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,9 +1,6 @@
 //! Helpers shared by the integration tests: test data, buffer lists, temp dirs, watchdogs,
 //! small pipes and child processes.
 
-// Each test binary compiles its own copy of this module and uses a different subset of it.
-#![allow(dead_code)]
-
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -18,15 +15,9 @@ fn word(seed: u64, k: u64) -> [u8; 8] {
     (x ^ (x >> 29) ^ (x >> 47)).to_le_bytes()
 }
 
-/// Deterministic, non-periodic test bytes: byte `i` of stream `seed`.
-///
-/// Swapped, duplicated or skipped runs of bytes show up as mismatches, which a constant or
-/// short-period fill would hide.
-pub(crate) fn byte_at(seed: u64, i: usize) -> u8 {
-    word(seed, (i / 8) as u64)[i % 8]
-}
-
-/// `len` bytes of stream `seed`, starting at stream position `start`.
+/// `len` bytes of stream `seed`, starting at stream position `start`: deterministic and
+/// non-periodic, so swapped, duplicated or skipped runs of bytes show up as mismatches, which
+/// a constant or short-period fill would hide.
 pub(crate) fn pattern_from(seed: u64, start: usize, len: usize) -> Vec<u8> {
     // Word by word: debug builds generate megabytes of this.
     let mut out = Vec::with_capacity(len);
@@ -205,15 +196,46 @@ pub(crate) fn thread_cpu_time() -> Duration {
     )
 }
 
-/// Runs the test named `test_name` of this very test binary in a child process with `var`
-/// set in its environment, and returns its output once it exits.
+/// The name libtest gives test `name` of module `module` (the caller's `module_path!()`):
+/// the module path without the crate's name, as `--exact` wants it.
+pub(crate) fn test_path(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// The full name of test function `$name` of the calling module, for `--exact`.
+macro_rules! test_name {
+    ($name:literal) => {
+        $crate::support::test_path(module_path!(), $name)
+    };
+}
+pub(crate) use test_name;
+
+/// The arguments that run exactly the child-process helper `test_name` (a full name, see
+/// [`test_name!`]) of this very test binary. Helpers are `#[ignore]`d, so that a plain run
+/// does not count them as tests; `--ignored` runs them.
+pub(crate) fn child_args(test_name: &str) -> [&str; 5] {
+    [
+        "--ignored",
+        "--exact",
+        test_name,
+        "--nocapture",
+        "--test-threads=1",
+    ]
+}
+
+/// Runs the child-process helper `test_name` (a full name, see [`test_name!`]) of this very
+/// test binary in a child process with `var` set in its environment, and returns its output
+/// once it exits.
 ///
-/// The child test is expected to do nothing unless `var` is set. Panics (after killing the
+/// The helper is expected to do nothing unless `var` is set. Panics (after killing the
 /// child) if it runs longer than `limit`.
 pub(crate) fn run_child(test_name: &str, var: (&str, &str), limit: Duration) -> Output {
     let exe = std::env::current_exe().expect("current_exe");
     let child = Command::new(exe)
-        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .args(child_args(test_name))
         .env(var.0, var.1)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

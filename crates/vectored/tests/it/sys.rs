@@ -1,7 +1,7 @@
 //! The single-call wrappers in `vectored::sys` (clamping to `IOV_MAX`, never `EINVAL`), and
 //! how many calls the loops make for long lists of one-byte and zero-length buffers.
 
-mod support;
+use crate::support;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};

@@ -11,7 +11,7 @@
 //! (crossing `IOV_MAX`) with sizes biased small and the total capped per mock so the file stays
 //! fast in debug builds.
 
-mod support;
+use crate::support;
 
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 

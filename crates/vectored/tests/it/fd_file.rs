@@ -1,7 +1,7 @@
 //! Real files and devices: `write_all_fd`, `write_all_at`/`read_exact_at` (offsets, flags),
 //! `/dev/full`, `/dev/null`, and the bad inputs that must fail cleanly with 0 transferred.
 
-mod support;
+use crate::support;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IoSlice, IoSliceMut, Seek};

@@ -1,7 +1,7 @@
 //! Pipes: slow and stalled readers, non-blocking write ends that must wait in `poll` (and not
 //! spin), deadlines, `nonblocking()` progress, early end of file, and a vanished reader.
 
-mod support;
+use crate::support;
 
 use std::fs::File;
 use std::io::{self, IoSliceMut, Read, Write};

@@ -1,0 +1,5 @@
+//! The CLI's integration tests, built as one test binary (`autotests = false` in the
+//! manifest).
+
+mod cli;
+mod harness;
