@@ -4,6 +4,8 @@
 
 mod support;
 
+#[cfg(target_os = "linux")]
+mod datagram;
 mod examples;
 mod faults;
 mod fd_file;

@@ -1,5 +1,4 @@
-//! Datagram send/receive on real sockets: boundaries, contents, fallback, errors.
-#![cfg(target_os = "linux")]
+//! Datagram send/receive on real sockets: boundaries, contents, fallback, errors (Linux).
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{SocketAddr, UdpSocket};
