@@ -5,10 +5,12 @@ use std::io::IsTerminal as _;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::busy::Spinners;
 use crate::cli::BenchArgs;
 use crate::harness;
 use crate::machine::utc_now;
 use crate::plot;
+use crate::regret;
 use crate::render;
 use crate::report::{Params, Report};
 
@@ -32,7 +34,7 @@ pub fn run(args: &BenchArgs, command_line: Vec<String>) -> anyhow::Result<String
         plot::write_svg(&report, path).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if args.json {
-        report.to_json()?
+        regret::report_json(&report)?
     } else if args.csv {
         render::csv(&report)
     } else if args.markdown {
@@ -49,7 +51,9 @@ fn measure(args: &BenchArgs, command_line: Vec<String>) -> anyhow::Result<Report
         eprintln!("vectored: warning: this is a debug build; use --release for real numbers");
     }
     let progress = progress_bar(plan.cell_count() as u64);
+    let spinners = Spinners::start(plan.regime.busy).context("starting the busy threads")?;
     let measurements = harness::measure(&plan, &progress);
+    drop(spinners);
     progress.finish_and_clear();
     Ok(Report::new(
         Params::new(&plan, command_line),

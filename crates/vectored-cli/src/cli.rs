@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::harness::Plan;
+use crate::plan::{Plan, ReaderMode, Regime};
 use crate::strategy::StrategyKind;
+use crate::target::BatchShape;
 use crate::target::TargetKind;
 use crate::workload::{Preset, Workload};
 
@@ -29,6 +30,32 @@ pub enum Command {
     /// With no flags: the guide's comparison, 1000 × 1 KiB written with one write per buffer
     /// versus one vectored write-all, on every target (under 20 s in a release build).
     Bench(BenchArgs),
+
+    /// The reader process of `bench --reader process` (internal): reads batches of
+    /// `--batch-bytes` from stdin and reports each on stdout.
+    #[command(hide = true)]
+    Drain(DrainArgs),
+}
+
+/// The flags of the hidden `vectored drain`.
+#[derive(Debug, Clone, Args)]
+pub struct DrainArgs {
+    /// Bytes per batch.
+    #[arg(long, value_name = "BYTES")]
+    pub batch_bytes: usize,
+    /// How many batches, from the first, to checksum.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub checked: usize,
+}
+
+impl DrainArgs {
+    /// The batches to expect.
+    pub fn shape(&self) -> BatchShape {
+        BatchShape {
+            bytes: self.batch_bytes,
+            checked: self.checked,
+        }
+    }
 }
 
 /// The flags of `vectored bench`.
@@ -71,6 +98,16 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
     pub cell_budget: f64,
 
+    /// Who drains pipes and sockets: a thread of this process, or a separate process (as
+    /// with `prog | consumer`).
+    #[arg(long, value_name = "MODE", default_value = "thread")]
+    pub reader: ReaderMode,
+
+    /// Keep N other CPUs busy while measuring: N threads spin at normal priority (as a
+    /// compile job would), so the reader cannot count on an idle CPU.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub busy: u16,
+
     /// A tiny run (3 repetitions), for tests and smoke checks.
     #[arg(long)]
     pub quick: bool,
@@ -94,6 +131,7 @@ pub struct BenchArgs {
     /// Render a report saved with --json instead of measuring.
     #[arg(long, value_name = "FILE.json", conflicts_with_all = [
         "full", "workloads", "targets", "strategies", "count", "size", "reps", "quick",
+        "reader", "busy",
     ])]
     pub replay: Option<PathBuf>,
 }
@@ -152,6 +190,10 @@ impl BenchArgs {
             min_reps,
             max_reps,
             cell_budget: Duration::from_secs_f64(self.cell_budget.clamp(0.0, 3600.0)),
+            regime: Regime {
+                reader: self.reader,
+                busy: usize::from(self.busy),
+            },
         }
     }
 }
@@ -174,7 +216,9 @@ mod tests {
 
     fn bench(args: &[&str]) -> BenchArgs {
         let cli = Cli::try_parse_from(["vectored", "bench"].iter().chain(args)).unwrap();
-        let Command::Bench(args) = cli.command;
+        let Command::Bench(args) = cli.command else {
+            panic!("not bench")
+        };
         args
     }
 

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::regret;
 use crate::report::{Cell, Report, StrategyResult};
 use crate::strategy::StrategyKind;
 use crate::target::TargetKind;
@@ -14,23 +15,44 @@ pub fn table(report: &Report) -> String {
         out,
         "Per batch: median (min–max) of the timed repetitions, until the target has every byte."
     );
+    let _ = writeln!(
+        out,
+        "Pipes and sockets, means per batch: the writer's voluntary/involuntary context switches \
+         (slept/preempted), the reader's read calls and its switches."
+    );
     for cell in &report.cells {
+        let regime = cell
+            .regime
+            .filter(|r| r.busy > 0)
+            .map_or(String::new(), |r| format!(", {} busy", r.busy));
         let _ = writeln!(
             out,
-            "\n{} ({} buffers, {}) → {} [{}]",
+            "\n{} ({} buffers, {}) → {} [{}{regime}]",
             cell.workload,
             cell.buffers,
             format_bytes(cell.bytes),
             cell.target.name(),
             cell.target_detail
         );
-        let _ = writeln!(
+        let streams = cell
+            .results
+            .iter()
+            .any(|r| r.switches.is_some_and(|s| s.reader_reads.is_some()));
+        let _ = write!(
             out,
             "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
             "strategy", "median", "min", "max", "throughput", "×best", "×floor", "syscalls", "reps"
         );
+        if streams {
+            let _ = write!(
+                out,
+                " {:>11} {:>7} {:>11}",
+                "writer v/i", "reads", "reader v/i"
+            );
+        }
+        out.push('\n');
         for r in &cell.results {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
                 r.strategy.name(),
@@ -44,12 +66,31 @@ pub fn table(report: &Report) -> String {
                 format_syscalls(r),
                 r.stats.reps,
             );
+            if let Some(sw) = r.switches.filter(|_| streams) {
+                let pair = |v: Option<f64>, i: Option<f64>| match (v, i) {
+                    (Some(v), Some(i)) => format!("{v:.1}/{i:.1}"),
+                    _ => "-".to_owned(),
+                };
+                let _ = write!(
+                    out,
+                    " {:>11} {:>7} {:>11}",
+                    pair(Some(sw.writer_voluntary), Some(sw.writer_involuntary)),
+                    sw.reader_reads
+                        .map_or("-".to_owned(), |n| format!("{n:.1}")),
+                    pair(sw.reader_voluntary, sw.reader_involuntary),
+                );
+            }
+            out.push('\n');
         }
     }
     let guide = guide_comparison(report);
     if !guide.is_empty() {
         out.push('\n');
         out.push_str(&guide);
+    }
+    if let Some(summary) = regret::summarize(report) {
+        out.push('\n');
+        out.push_str(&regret::render(&summary));
     }
     for skipped in &report.skipped {
         let _ = writeln!(
@@ -77,6 +118,7 @@ fn guide_comparison(report: &Report) -> String {
         StrategyKind::RawWritev,
     ];
     let mut out = String::new();
+    let mut caveats: Vec<TargetKind> = Vec::new();
     for workload in report.workload_names() {
         let mut lines = String::new();
         let mut name = "";
@@ -90,6 +132,9 @@ fn guide_comparison(report: &Report) -> String {
             name = vec.strategy.name();
             #[allow(clippy::cast_precision_loss)]
             let speedup = each.stats.median_ns as f64 / vec.stats.median_ns.max(1) as f64;
+            if speedup < 2.0 && !caveats.contains(&cell.target) {
+                caveats.push(cell.target);
+            }
             let _ = writeln!(
                 lines,
                 "  {:<12} {:>10} {:>7}   {:>10} {:>7}   {:>6.1}×",
@@ -114,7 +159,32 @@ fn guide_comparison(report: &Report) -> String {
             out.push_str(&lines);
         }
     }
+    for target in caveats {
+        let _ = writeln!(out, "{}", caveat(target));
+    }
     out
+}
+
+/// One line on why a target shows a small speed-up, or none.
+fn caveat(target: TargetKind) -> String {
+    let why = match target {
+        TargetKind::Pipe => {
+            "a pipe holds 64 KiB, so a 1 MB batch takes ~16 sleep/wake-up hand-overs between \
+             writer and reader whatever the strategy, and their cost (not the write calls) \
+             dominates"
+        }
+        TargetKind::Unix | TargetKind::Tcp | TargetKind::TcpNodelay => {
+            "the socket buffer is smaller than the batch, so writer and reader hand over \
+             several times per batch and the wake-ups dominate"
+        }
+        TargetKind::DevNull | TargetKind::Tmpfs | TargetKind::Disk => {
+            "the kernel's copy dominates this target"
+        }
+    };
+    format!(
+        "note: {} speed-up under 2×: {why}; see BENCHMARKS.md, \"No regret\"",
+        target.name()
+    )
 }
 
 /// One CSV row per cell × strategy, with a header.
@@ -225,6 +295,9 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(out, " {} |", syscall_texts.join(" / "));
         }
         out.push('\n');
+    }
+    if let Some(summary) = regret::summarize(report) {
+        let _ = writeln!(out, "```text\n{}```", regret::render(&summary));
     }
     out
 }

@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use arrayvec::ArrayVec;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
-use vectored::{FdKind, FdOptions, WriteQueue, IOV_MAX};
+use vectored::{FdKind, FdOptions, IoCursor, WriteQueue, IOV_MAX};
 
 use crate::syscalls::CountingWriter;
 
@@ -99,6 +99,32 @@ pub enum StrategyKind {
     #[value(name = "hybrid-1024")]
     #[serde(rename = "hybrid-1024")]
     Hybrid1024,
+    /// Prototype of a write-sizing policy: `writev` of at most 8 KiB per call (the library's
+    /// `IoCursor::with_limits`).
+    #[value(name = "capped-8k")]
+    #[serde(rename = "capped-8k")]
+    Capped8K,
+    /// Prototype: at most 16 KiB per call.
+    #[value(name = "capped-16k")]
+    #[serde(rename = "capped-16k")]
+    Capped16K,
+    /// Prototype: at most 32 KiB per call.
+    #[value(name = "capped-32k")]
+    #[serde(rename = "capped-32k")]
+    Capped32K,
+    /// Prototype: at most 64 KiB per call.
+    #[value(name = "capped-64k")]
+    #[serde(rename = "capped-64k")]
+    Capped64K,
+    /// Prototype: at most 256 KiB per call.
+    #[value(name = "capped-256k")]
+    #[serde(rename = "capped-256k")]
+    Capped256K,
+    /// Prototype of the recommended policy (see BENCHMARKS.md, "No regret"): pipes at most
+    /// their capacity (`F_GETPIPE_SZ`) per call, everything else uncapped.
+    #[value(name = "capped-auto")]
+    #[serde(rename = "capped-auto")]
+    CappedAuto,
 }
 
 impl StrategyKind {
@@ -115,6 +141,16 @@ impl StrategyKind {
         StrategyKind::VectoredQueueFd,
         StrategyKind::Hybrid256,
         StrategyKind::Hybrid1024,
+    ];
+
+    /// The write-sizing prototypes (not in `--full`; ask for them with `--strategy`).
+    pub const PROTOTYPES: [StrategyKind; 6] = [
+        StrategyKind::Capped8K,
+        StrategyKind::Capped16K,
+        StrategyKind::Capped32K,
+        StrategyKind::Capped64K,
+        StrategyKind::Capped256K,
+        StrategyKind::CappedAuto,
     ];
 
     /// The strategy every other is compared with.
@@ -134,6 +170,12 @@ impl StrategyKind {
             StrategyKind::VectoredQueueFd => "vectored-queue-fd",
             StrategyKind::Hybrid256 => "hybrid-256",
             StrategyKind::Hybrid1024 => "hybrid-1024",
+            StrategyKind::Capped8K => "capped-8k",
+            StrategyKind::Capped16K => "capped-16k",
+            StrategyKind::Capped32K => "capped-32k",
+            StrategyKind::Capped64K => "capped-64k",
+            StrategyKind::Capped256K => "capped-256k",
+            StrategyKind::CappedAuto => "capped-auto",
         }
     }
 
@@ -151,6 +193,12 @@ impl StrategyKind {
             StrategyKind::VectoredQueueFd => Box::new(Queue::new(QueueSink::Fd)),
             StrategyKind::Hybrid256 => Box::new(Hybrid::new(256)),
             StrategyKind::Hybrid1024 => Box::new(Hybrid::new(1024)),
+            StrategyKind::Capped8K => Box::new(Capped(Cap::Fixed(8 << 10))),
+            StrategyKind::Capped16K => Box::new(Capped(Cap::Fixed(16 << 10))),
+            StrategyKind::Capped32K => Box::new(Capped(Cap::Fixed(32 << 10))),
+            StrategyKind::Capped64K => Box::new(Capped(Cap::Fixed(64 << 10))),
+            StrategyKind::Capped256K => Box::new(Capped(Cap::Fixed(256 << 10))),
+            StrategyKind::CappedAuto => Box::new(Capped(Cap::Auto)),
         }
     }
 }
@@ -502,6 +550,61 @@ impl<'a> Strategy<'a> for Hybrid {
     }
 }
 
+/// The byte budget per call of a [`Capped`] strategy.
+#[derive(Debug, Clone, Copy)]
+enum Cap {
+    Fixed(usize),
+    /// [`auto_cap`].
+    Auto,
+}
+
+/// The recommended write-sizing rule, as a prototype: the most bytes to offer per call on
+/// `fd`, or `None` for no limit beyond `IOV_MAX` descriptors.
+///
+/// Pipes: their capacity (`F_GETPIPE_SZ`, 64 KiB by default), so one call never sleeps
+/// half-way for the reader; see BENCHMARKS.md, "No regret", for the evidence.
+pub fn auto_cap(fd: BorrowedFd<'_>, kind: FdKind) -> Option<usize> {
+    match kind {
+        FdKind::Pipe => Some(rustix::pipe::fcntl_getpipe_size(fd).unwrap_or(64 << 10)),
+        _ => None,
+    }
+}
+
+/// A `writev` loop over the library's cursor with a byte budget per call.
+struct Capped(Cap);
+
+impl<'a> Strategy<'a> for Capped {
+    fn write_batch(
+        &mut self,
+        file: &File,
+        fd_kind: FdKind,
+        batch: &Batch<'a>,
+    ) -> io::Result<Option<u64>> {
+        let fd = file.as_fd();
+        let cap = match self.0 {
+            Cap::Fixed(cap) => cap,
+            Cap::Auto => auto_cap(fd, fd_kind).unwrap_or(usize::MAX),
+        };
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(batch.slices, IOV_MAX, cap);
+        let mut calls = 0;
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                return Ok(Some(calls));
+            }
+            calls += 1;
+            match raw_writev(fd, window) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => cursor
+                    .advance(n)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,8 +676,33 @@ mod tests {
     }
 
     #[test]
+    fn prototypes_deliver_every_byte_on_pipes_sockets_and_files() {
+        use crate::target::TargetKind;
+        use crate::workload::Workload;
+        for kind in [TargetKind::Pipe, TargetKind::Unix, TargetKind::Tmpfs] {
+            for workload in [Workload::uniform(3000, 7), Workload::uniform(5, 100_000)] {
+                crate::harness::verify(&workload, kind, &StrategyKind::PROTOTYPES)
+                    .unwrap_or_else(|e| panic!("{} on {}: {e:#}", workload.name, kind.name()));
+            }
+        }
+    }
+
+    #[test]
+    fn auto_cap_is_the_pipe_capacity_and_none_elsewhere() {
+        let (r, w) = std::io::pipe().unwrap();
+        let size = rustix::pipe::fcntl_getpipe_size(&w).unwrap();
+        assert_eq!(auto_cap(w.as_fd(), FdKind::of(&w).unwrap()), Some(size));
+        drop(r);
+        let null = File::options().write(true).open("/dev/null").unwrap();
+        assert_eq!(auto_cap(null.as_fd(), FdKind::of(&null).unwrap()), None);
+    }
+
+    #[test]
     fn names_round_trip_through_clap() {
-        for kind in StrategyKind::ALL {
+        for kind in StrategyKind::ALL
+            .into_iter()
+            .chain(StrategyKind::PROTOTYPES)
+        {
             assert_eq!(StrategyKind::from_str(kind.name(), false), Ok(kind));
         }
     }

@@ -1,0 +1,97 @@
+//! What to measure: the plan a run follows, and the conditions it runs under. Pure data,
+//! shared by the command line (which builds it), the harness (which runs it) and the report
+//! (which records it).
+
+use std::fmt;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::strategy::StrategyKind;
+use crate::target::TargetKind;
+use crate::workload::Workload;
+
+/// What to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The workloads, in order.
+    pub workloads: Vec<Workload>,
+    /// The targets, in order.
+    pub targets: Vec<TargetKind>,
+    /// The strategies, in order.
+    pub strategies: Vec<StrategyKind>,
+    /// The fewest timed repetitions per strategy and cell.
+    pub min_reps: usize,
+    /// The most timed repetitions per strategy and cell.
+    pub max_reps: usize,
+    /// Time allowed per cell; the repetitions are fitted to it within the limits above.
+    pub cell_budget: Duration,
+    /// Who drains pipes and sockets, and what else runs.
+    pub regime: Regime,
+}
+
+impl Plan {
+    /// The number of cells (workload × target).
+    pub fn cell_count(&self) -> usize {
+        self.workloads.len() * self.targets.len()
+    }
+}
+
+/// Who reads a pipe or socket target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderMode {
+    /// A thread of the benchmark process.
+    #[default]
+    Thread,
+    /// A separate process (the `vectored` binary itself, re-executed), as with
+    /// `prog | consumer`.
+    Process,
+}
+
+impl ReaderMode {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderMode::Thread => "thread",
+            ReaderMode::Process => "process",
+        }
+    }
+}
+
+/// The conditions of a run: the reader of pipes and sockets, and how many threads spin
+/// beside the benchmark to keep the other CPUs busy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Regime {
+    /// Who reads pipes and sockets.
+    pub reader: ReaderMode,
+    /// Spinning threads (normal priority) running during the whole measurement.
+    pub busy: usize,
+}
+
+impl fmt::Display for Regime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "reader {}", self.reader.name())?;
+        match self.busy {
+            0 => Ok(()),
+            1 => write!(f, ", 1 busy thread"),
+            n => write!(f, ", {n} busy threads"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regime_labels() {
+        assert_eq!(Regime::default().to_string(), "reader thread");
+        let r = Regime {
+            reader: ReaderMode::Process,
+            busy: 2,
+        };
+        assert_eq!(r.to_string(), "reader process, 2 busy threads");
+    }
+}
