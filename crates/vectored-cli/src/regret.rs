@@ -194,8 +194,8 @@ pub fn render(summary: &NoRegret) -> String {
     }
     let _ = writeln!(
         out,
-        "  {:<32} {:>7} {:>8}  {}",
-        "strategy", "worst", "cells>", "worst cell"
+        "  {:<32} {:>7} {:>8}  worst cell",
+        "strategy", "worst", "cells>"
     );
     for s in &summary.per_strategy {
         let _ = writeln!(

@@ -310,7 +310,7 @@ impl Target {
     /// When reading the file back fails.
     pub fn take_delivered(&mut self) -> anyhow::Result<Option<Vec<u8>>> {
         match &mut self.sink {
-            Sink::Discard => Ok(None),
+            Sink::Discard | Sink::Stream(Drain::Process(_)) => Ok(None),
             Sink::File { written, .. } => {
                 let len = usize::try_from(self.writer.metadata()?.len())?;
                 ensure!(
@@ -322,7 +322,6 @@ impl Target {
                 Ok(Some(data))
             }
             Sink::Stream(Drain::Thread(drain)) => Ok(drain.kept.take()),
-            Sink::Stream(Drain::Process(_)) => Ok(None),
         }
     }
 }
@@ -859,6 +858,85 @@ mod tests {
         }
         drop(target);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn reply_lines_round_trip() {
+        for reply in [
+            Reply {
+                checksum: Some(0xdead_beef_0123_4567),
+                stats: ReaderStats {
+                    reads: 16,
+                    switches: Some(Switches {
+                        voluntary: 9,
+                        involuntary: 7,
+                    }),
+                },
+            },
+            Reply {
+                checksum: None,
+                stats: ReaderStats {
+                    reads: 1,
+                    switches: None,
+                },
+            },
+        ] {
+            assert_eq!(Reply::parse(&reply.format()), Some(reply));
+        }
+        assert_eq!(Reply::parse("error 1 2 3 4"), None);
+        assert_eq!(Reply::parse("ok zz 1 2 3"), None);
+    }
+
+    #[test]
+    fn checksum_is_order_sensitive_and_split_independent() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let mut split = Checksum::default();
+        for chunk in data.chunks(77) {
+            split.update(chunk);
+        }
+        assert_eq!(split.value(), Checksum::of(&data));
+        let mut swapped = data.clone();
+        swapped.swap(10, 11);
+        assert_ne!(Checksum::of(&swapped), Checksum::of(&data));
+    }
+
+    #[test]
+    fn drain_main_reads_fixed_batches_and_checksums_the_first() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let shape = BatchShape {
+            bytes: 100_000,
+            checked: 1,
+        };
+        let child = std::thread::spawn(move || {
+            let mut replies = Vec::new();
+            drain_main(File::from(OwnedFd::from(reader)), &mut replies, shape).unwrap();
+            replies
+        });
+        let batches = [vec![1u8; 100_000], vec![2u8; 100_000]];
+        for batch in &batches {
+            writer.write_all(batch).unwrap();
+        }
+        drop(writer); // end-of-file between batches: a clean exit
+        let replies = String::from_utf8(child.join().unwrap()).unwrap();
+        let replies: Vec<Reply> = replies.lines().map(|l| Reply::parse(l).unwrap()).collect();
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0].checksum, Some(Checksum::of(&batches[0])));
+        assert_eq!(replies[1].checksum, None);
+        assert!(replies.iter().all(|r| r.stats.reads >= 1));
+    }
+
+    #[test]
+    fn drain_main_fails_on_a_batch_cut_short() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        writer.write_all(&[0; 10]).unwrap();
+        drop(writer);
+        let shape = BatchShape {
+            bytes: 11,
+            checked: 0,
+        };
+        let err =
+            drain_main(File::from(OwnedFd::from(reader)), &mut Vec::new(), shape).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
