@@ -370,6 +370,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prototypes_deliver_every_byte_on_pipes_sockets_and_files() {
+        for kind in [TargetKind::Pipe, TargetKind::Unix, TargetKind::Tmpfs] {
+            for workload in [Workload::uniform(3000, 7), Workload::uniform(5, 100_000)] {
+                verify(&workload, kind, &StrategyKind::PROTOTYPES)
+                    .unwrap_or_else(|e| panic!("{} on {}: {e:#}", workload.name, kind.name()));
+            }
+        }
+    }
+
+    #[test]
+    fn verify_with_a_reader_thread_checks_capped_strategies() {
+        // A reader process needs the `vectored` binary; the unit-test binary is not it, so
+        // only the thread path runs here (the process path is exercised by every
+        // `--reader process` run, which checksums each strategy's first batch).
+        verify_with(
+            &Workload::uniform(2000, 33),
+            TargetKind::Pipe,
+            &[StrategyKind::RawWritev, StrategyKind::Capped8K],
+            ReaderMode::Thread,
+        )
+        .unwrap();
+    }
+
+    #[test]
     fn rounds_fit_the_budget_within_limits() {
         let plan = Plan {
             workloads: vec![],

@@ -1,14 +1,15 @@
 //! What to measure: the plan a run follows, and the conditions it runs under. Pure data,
 //! shared by the command line (which builds it), the harness (which runs it) and the report
-//! (which records it).
+//! (which records it); it depends only on the data modules below it (`workload`, `target`,
+//! `strategy`), never on the harness, the report or the renderers.
 
 use std::fmt;
 use std::time::Duration;
 
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::strategy::StrategyKind;
+pub use crate::target::ReaderMode;
 use crate::target::TargetKind;
 use crate::workload::Workload;
 
@@ -35,28 +36,6 @@ impl Plan {
     /// The number of cells (workload × target).
     pub fn cell_count(&self) -> usize {
         self.workloads.len() * self.targets.len()
-    }
-}
-
-/// Who reads a pipe or socket target.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReaderMode {
-    /// A thread of the benchmark process.
-    #[default]
-    Thread,
-    /// A separate process (the `vectored` binary itself, re-executed), as with
-    /// `prog | consumer`.
-    Process,
-}
-
-impl ReaderMode {
-    /// The name used on the command line and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReaderMode::Thread => "thread",
-            ReaderMode::Process => "process",
-        }
     }
 }
 

@@ -676,18 +676,6 @@ mod tests {
     }
 
     #[test]
-    fn prototypes_deliver_every_byte_on_pipes_sockets_and_files() {
-        use crate::target::TargetKind;
-        use crate::workload::Workload;
-        for kind in [TargetKind::Pipe, TargetKind::Unix, TargetKind::Tmpfs] {
-            for workload in [Workload::uniform(3000, 7), Workload::uniform(5, 100_000)] {
-                crate::harness::verify(&workload, kind, &StrategyKind::PROTOTYPES)
-                    .unwrap_or_else(|e| panic!("{} on {}: {e:#}", workload.name, kind.name()));
-            }
-        }
-    }
-
-    #[test]
     fn auto_cap_is_the_pipe_capacity_and_none_elsewhere() {
         let (r, w) = std::io::pipe().unwrap();
         let size = rustix::pipe::fcntl_getpipe_size(&w).unwrap();

@@ -23,7 +23,6 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use serde::{Deserialize, Serialize};
 use vectored::FdKind;
 
-use crate::plan::ReaderMode;
 use crate::syscalls::{SwitchCounter, Switches};
 
 /// The kinds of target a batch can be written to.
@@ -91,6 +90,28 @@ impl TargetKind {
             self,
             TargetKind::Unix | TargetKind::Tcp | TargetKind::TcpNodelay
         )
+    }
+}
+
+/// Who reads a pipe or socket target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderMode {
+    /// A thread of the benchmark process.
+    #[default]
+    Thread,
+    /// A separate process (the `vectored` binary itself, re-executed), as with
+    /// `prog | consumer`.
+    Process,
+}
+
+impl ReaderMode {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderMode::Thread => "thread",
+            ReaderMode::Process => "process",
+        }
     }
 }
 
