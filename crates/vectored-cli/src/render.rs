@@ -310,8 +310,13 @@ fn headline(report: &Report) -> String {
         .load_average
         .first()
         .map_or(String::new(), |l| format!(", load average {l:.2} at start"));
+    let regime = report
+        .cells
+        .iter()
+        .find_map(|c| c.regime)
+        .map_or(String::new(), |r| format!(", {r}"));
     format!(
-        "vectored bench, {}: {} ({} cores, {}), Linux {}, {} build{load}",
+        "vectored bench, {}: {} ({} cores, {}), Linux {}, {} build{load}{regime}",
         report.date,
         report.machine.cpu_model,
         report.machine.cores,
