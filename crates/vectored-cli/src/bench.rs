@@ -5,7 +5,6 @@ use std::io::IsTerminal as _;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::busy::Spinners;
 use crate::cli::BenchArgs;
 use crate::harness;
 use crate::machine::utc_now;
@@ -51,9 +50,7 @@ fn measure(args: &BenchArgs, command_line: Vec<String>) -> anyhow::Result<Report
         eprintln!("vectored: warning: this is a debug build; use --release for real numbers");
     }
     let progress = progress_bar(plan.cell_count() as u64);
-    let spinners = Spinners::start(plan.regime.busy).context("starting the busy threads")?;
     let measurements = harness::measure(&plan, &progress);
-    drop(spinners);
     progress.finish_and_clear();
     Ok(Report::new(
         Params::new(&plan, command_line),

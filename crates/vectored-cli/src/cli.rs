@@ -99,14 +99,16 @@ pub struct BenchArgs {
     pub cell_budget: f64,
 
     /// Who drains pipes and sockets: a thread of this process, or a separate process (as
-    /// with `prog | consumer`).
-    #[arg(long, value_name = "MODE", default_value = "thread")]
-    pub reader: ReaderMode,
+    /// with `prog | consumer`). Repeatable: the grid runs once per reader (files once).
+    /// Default: thread.
+    #[arg(long = "reader", value_name = "MODE")]
+    pub readers: Vec<ReaderMode>,
 
     /// Keep N other CPUs busy while measuring: N threads spin at normal priority (as a
-    /// compile job would), so the reader cannot count on an idle CPU.
-    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=256))]
-    pub busy: u16,
+    /// compile job would), so the reader cannot count on an idle CPU. Repeatable: the grid
+    /// runs once per value (`--busy 0 --busy 1`: both regimes in one report). Default: 0.
+    #[arg(long = "busy", value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub busy: Vec<u16>,
 
     /// A tiny run (3 repetitions), for tests and smoke checks.
     #[arg(long)]
@@ -131,7 +133,7 @@ pub struct BenchArgs {
     /// Render a report saved with --json instead of measuring.
     #[arg(long, value_name = "FILE.json", conflicts_with_all = [
         "full", "workloads", "targets", "strategies", "count", "size", "reps", "quick",
-        "reader", "busy",
+        "readers", "busy",
     ])]
     pub replay: Option<PathBuf>,
 }
@@ -190,11 +192,33 @@ impl BenchArgs {
             min_reps,
             max_reps,
             cell_budget: Duration::from_secs_f64(self.cell_budget.clamp(0.0, 3600.0)),
-            regime: Regime {
-                reader: self.reader,
-                busy: usize::from(self.busy),
-            },
+            regimes: self.regimes(),
         }
+    }
+}
+
+impl BenchArgs {
+    /// Every busy setting × every reader, busy settings outer (spinners start once per
+    /// setting), repeats removed.
+    fn regimes(&self) -> Vec<Regime> {
+        let readers = if self.readers.is_empty() {
+            vec![ReaderMode::Thread]
+        } else {
+            dedup(self.readers.clone())
+        };
+        let busy = if self.busy.is_empty() {
+            vec![0]
+        } else {
+            dedup(self.busy.clone())
+        };
+        busy.iter()
+            .flat_map(|&busy| {
+                readers.iter().map(move |&reader| Regime {
+                    reader,
+                    busy: usize::from(busy),
+                })
+            })
+            .collect()
     }
 }
 
@@ -269,6 +293,29 @@ mod tests {
         assert_eq!(plan.targets, [TargetKind::Pipe]);
         assert_eq!(plan.strategies, [StrategyKind::Concat]);
         assert_eq!((plan.min_reps, plan.max_reps), (4, 4));
+    }
+
+    #[test]
+    fn readers_and_busy_settings_multiply() {
+        assert_eq!(bench(&[]).plan().regimes, [Regime::default()]);
+        let plan = bench(&[
+            "--reader", "thread", "--reader", "process", "--busy", "0", "--busy", "1", "--target",
+            "pipe", "--target", "devnull",
+        ])
+        .plan();
+        let got: Vec<(ReaderMode, usize)> =
+            plan.regimes.iter().map(|r| (r.reader, r.busy)).collect();
+        assert_eq!(
+            got,
+            [
+                (ReaderMode::Thread, 0),
+                (ReaderMode::Process, 0),
+                (ReaderMode::Thread, 1),
+                (ReaderMode::Process, 1)
+            ]
+        );
+        // The pipe under all four regimes, /dev/null once per busy setting.
+        assert_eq!(plan.cell_count(), 4 + 2);
     }
 
     #[test]

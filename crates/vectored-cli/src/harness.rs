@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context as _};
 use indicatif::ProgressBar;
 
+use crate::busy::Spinners;
 use crate::plan::{Plan, ReaderMode};
 use crate::report::{
     Cell, Measurements, SampleStats, Skipped, StrategyResult, SwitchCounts, SyscallCounter,
@@ -37,41 +38,47 @@ use crate::workload::Workload;
 /// numbers would be meaningless. A target that cannot be opened is skipped, not an error.
 pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measurements> {
     let mut out = Measurements::default();
-    for workload in &plan.workloads {
-        let bufs = workload.make_buffers();
-        let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-        let expected = bufs.concat();
-        let batch = Batch {
-            bufs: &bufs,
-            slices: &slices,
-        };
-        for &kind in &plan.targets {
-            progress.set_message(format!("{} → {}", workload.name, kind.name()));
-            let shape = BatchShape {
-                bytes: expected.len(),
-                checked: plan.strategies.len(),
+    for (index, &regime) in plan.regimes.iter().enumerate() {
+        let _spinners = Spinners::start(regime.busy).context("starting the busy threads")?;
+        for workload in &plan.workloads {
+            let bufs = workload.make_buffers();
+            let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+            let expected = bufs.concat();
+            let batch = Batch {
+                bufs: &bufs,
+                slices: &slices,
             };
-            let mut target = match Target::open_with(kind, plan.regime.reader, shape) {
-                Ok(target) => target,
-                Err(e) => {
-                    if !out.skipped.iter().any(|s| s.target == kind) {
-                        progress.suspend(|| {
-                            eprintln!("vectored: skipping target {}: {e:#}", kind.name());
-                        });
-                        out.skipped.push(Skipped {
-                            target: kind,
-                            reason: format!("{e:#}"),
-                        });
-                    }
-                    progress.inc(1);
+            for &kind in &plan.targets {
+                if !plan.measures(kind, regime, index) {
                     continue;
                 }
-            };
-            let mut cell = run_cell(workload, &batch, &expected, &mut target, plan)
-                .with_context(|| format!("{} → {}", workload.name, kind.name()))?;
-            cell.regime = Some(plan.regime);
-            out.cells.push(cell);
-            progress.inc(1);
+                progress.set_message(format!("{} → {} ({regime})", workload.name, kind.name()));
+                let shape = BatchShape {
+                    bytes: expected.len(),
+                    checked: plan.strategies.len(),
+                };
+                let mut target = match Target::open_with(kind, regime.reader, shape) {
+                    Ok(target) => target,
+                    Err(e) => {
+                        if !out.skipped.iter().any(|s| s.target == kind) {
+                            progress.suspend(|| {
+                                eprintln!("vectored: skipping target {}: {e:#}", kind.name());
+                            });
+                            out.skipped.push(Skipped {
+                                target: kind,
+                                reason: format!("{e:#}"),
+                            });
+                        }
+                        progress.inc(1);
+                        continue;
+                    }
+                };
+                let mut cell = run_cell(workload, &batch, &expected, &mut target, plan)
+                    .with_context(|| format!("{} → {} ({regime})", workload.name, kind.name()))?;
+                cell.regime = Some(regime);
+                out.cells.push(cell);
+                progress.inc(1);
+            }
         }
     }
     Ok(out)
@@ -402,7 +409,7 @@ mod tests {
             min_reps: 5,
             max_reps: 50,
             cell_budget: Duration::from_secs(1),
-            regime: crate::plan::Regime::default(),
+            regimes: vec![crate::plan::Regime::default()],
         };
         assert_eq!(fit_rounds(&plan, Duration::from_millis(100)), 10);
         assert_eq!(fit_rounds(&plan, Duration::from_secs(2)), 5);

@@ -28,14 +28,37 @@ pub struct Plan {
     pub max_reps: usize,
     /// Time allowed per cell; the repetitions are fitted to it within the limits above.
     pub cell_budget: Duration,
-    /// Who drains pipes and sockets, and what else runs.
-    pub regime: Regime,
+    /// The regimes to run the grid under, in order (at least one): who drains pipes and
+    /// sockets, and how many threads keep the other CPUs busy.
+    pub regimes: Vec<Regime>,
 }
 
 impl Plan {
-    /// The number of cells (workload × target).
+    /// The number of cells (workload × target × regime; files and `/dev/null` are measured
+    /// once per busy setting, not once per reader).
     pub fn cell_count(&self) -> usize {
-        self.workloads.len() * self.targets.len()
+        self.regimes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let targets = self
+                    .targets
+                    .iter()
+                    .filter(|t| self.measures(**t, *r, i))
+                    .count();
+                self.workloads.len() * targets
+            })
+            .sum()
+    }
+
+    /// Whether `target` is measured under the `index`-th regime `regime`: pipes and sockets
+    /// always; files and `/dev/null`, which have no reader, only under the first regime with
+    /// that busy setting.
+    pub fn measures(&self, target: TargetKind, regime: Regime, index: usize) -> bool {
+        target.is_stream()
+            || !self.regimes[..index]
+                .iter()
+                .any(|earlier| earlier.busy == regime.busy)
     }
 }
 

@@ -74,7 +74,10 @@ pub struct StrategyWorst {
     pub workload: String,
     /// Where.
     pub target: TargetKind,
-    /// The number of cells it ran in, and how many of them are above the threshold.
+    /// Where: the reader and busy threads, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<Regime>,
+    /// The number of cells it ran in.
     pub cells: usize,
     /// Cells above [`THRESHOLD`].
     pub cells_above: usize,
@@ -156,6 +159,7 @@ fn strategy_worst(report: &Report, strategy: StrategyKind) -> Option<StrategyWor
         worst_ratio,
         workload: cell.workload.clone(),
         target: cell.target,
+        regime: cell.regime,
         cells,
         cells_above,
     })
@@ -200,7 +204,7 @@ pub fn render(summary: &NoRegret) -> String {
     for s in &summary.per_strategy {
         let _ = writeln!(
             out,
-            "  {:<32} {:>6.2}× {:>4}/{:<3}  {} → {}",
+            "  {:<32} {:>6.2}× {:>4}/{:<3}  {} → {}{}",
             format!(
                 "{}{}",
                 s.strategy.name(),
@@ -210,7 +214,8 @@ pub fn render(summary: &NoRegret) -> String {
             s.cells_above,
             s.cells,
             s.workload,
-            s.target.name()
+            s.target.name(),
+            s.regime.map_or(String::new(), |r| format!(" ({r})")),
         );
     }
     out

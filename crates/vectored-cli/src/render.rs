@@ -21,72 +21,19 @@ pub fn table(report: &Report) -> String {
          (slept/preempted), the reader's read calls and its switches."
     );
     for cell in &report.cells {
-        let regime = cell
-            .regime
-            .filter(|r| r.busy > 0)
-            .map_or(String::new(), |r| format!(", {} busy", r.busy));
-        let _ = writeln!(
-            out,
-            "\n{} ({} buffers, {}) → {} [{}{regime}]",
-            cell.workload,
-            cell.buffers,
-            format_bytes(cell.bytes),
-            cell.target.name(),
-            cell.target_detail
-        );
-        let streams = cell
-            .results
-            .iter()
-            .any(|r| r.switches.is_some_and(|s| s.reader_reads.is_some()));
-        let _ = write!(
-            out,
-            "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
-            "strategy", "median", "min", "max", "throughput", "×best", "×floor", "syscalls", "reps"
-        );
-        if streams {
-            let _ = write!(
-                out,
-                " {:>11} {:>7} {:>11}",
-                "writer v/i", "reads", "reader v/i"
-            );
-        }
-        out.push('\n');
-        for r in &cell.results {
-            let _ = write!(
-                out,
-                "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
-                r.strategy.name(),
-                format_ns(r.stats.median_ns),
-                format_ns(r.stats.min_ns),
-                format_ns(r.stats.max_ns),
-                format_throughput(r.throughput_bytes_per_sec),
-                format!("{:.2}", r.ratio_to_best),
-                r.ratio_to_floor
-                    .map_or("-".to_owned(), |f| format!("{f:.2}")),
-                format_syscalls(r),
-                r.stats.reps,
-            );
-            if let Some(sw) = r.switches.filter(|_| streams) {
-                let pair = |v: Option<f64>, i: Option<f64>| match (v, i) {
-                    (Some(v), Some(i)) => format!("{v:.1}/{i:.1}"),
-                    _ => "-".to_owned(),
-                };
-                let _ = write!(
-                    out,
-                    " {:>11} {:>7} {:>11}",
-                    pair(Some(sw.writer_voluntary), Some(sw.writer_involuntary)),
-                    sw.reader_reads
-                        .map_or("-".to_owned(), |n| format!("{n:.1}")),
-                    pair(sw.reader_voluntary, sw.reader_involuntary),
-                );
-            }
-            out.push('\n');
-        }
+        cell_table(&mut out, cell);
     }
-    let guide = guide_comparison(report);
-    if !guide.is_empty() {
-        out.push('\n');
-        out.push_str(&guide);
+    let regimes = report.regimes();
+    for &regime in &regimes {
+        let guide = guide_comparison(&report.only(regime));
+        if !guide.is_empty() {
+            out.push('\n');
+            if regimes.len() > 1 {
+                let label = regime.map_or_else(|| "reader thread".to_owned(), |r| r.to_string());
+                let _ = writeln!(out, "[{label}]");
+            }
+            out.push_str(&guide);
+        }
     }
     if let Some(summary) = regret::summarize(report) {
         out.push('\n');
@@ -108,6 +55,71 @@ pub fn table(report: &Report) -> String {
         );
     }
     out
+}
+
+/// One cell of the table: a row per strategy, with the counts for pipes and sockets.
+fn cell_table(out: &mut String, cell: &Cell) {
+    let regime = cell
+        .regime
+        .filter(|r| r.busy > 0)
+        .map_or(String::new(), |r| format!(", {} busy", r.busy));
+    let _ = writeln!(
+        out,
+        "\n{} ({} buffers, {}) → {} [{}{regime}]",
+        cell.workload,
+        cell.buffers,
+        format_bytes(cell.bytes),
+        cell.target.name(),
+        cell.target_detail
+    );
+    let streams = cell
+        .results
+        .iter()
+        .any(|r| r.switches.is_some_and(|s| s.reader_reads.is_some()));
+    let _ = write!(
+        out,
+        "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
+        "strategy", "median", "min", "max", "throughput", "×best", "×floor", "syscalls", "reps"
+    );
+    if streams {
+        let _ = write!(
+            out,
+            " {:>11} {:>7} {:>11}",
+            "writer v/i", "reads", "reader v/i"
+        );
+    }
+    out.push('\n');
+    for r in &cell.results {
+        let _ = write!(
+            out,
+            "  {:<22} {:>10} {:>10} {:>10} {:>11} {:>7} {:>7} {:>9} {:>5}",
+            r.strategy.name(),
+            format_ns(r.stats.median_ns),
+            format_ns(r.stats.min_ns),
+            format_ns(r.stats.max_ns),
+            format_throughput(r.throughput_bytes_per_sec),
+            format!("{:.2}", r.ratio_to_best),
+            r.ratio_to_floor
+                .map_or("-".to_owned(), |f| format!("{f:.2}")),
+            format_syscalls(r),
+            r.stats.reps,
+        );
+        if let Some(sw) = r.switches.filter(|_| streams) {
+            let pair = |v: Option<f64>, i: Option<f64>| match (v, i) {
+                (Some(v), Some(i)) => format!("{v:.1}/{i:.1}"),
+                _ => "-".to_owned(),
+            };
+            let _ = write!(
+                out,
+                " {:>11} {:>7} {:>11}",
+                pair(Some(sw.writer_voluntary), Some(sw.writer_involuntary)),
+                sw.reader_reads
+                    .map_or("-".to_owned(), |n| format!("{n:.1}")),
+                pair(sw.reader_voluntary, sw.reader_involuntary),
+            );
+        }
+        out.push('\n');
+    }
 }
 
 /// The guide's comparison: one write per buffer against one vectored write-all, per target.
@@ -233,10 +245,33 @@ fn csv_field(s: &str) -> String {
 }
 
 /// One Markdown table per workload: strategies × targets, median and ratio to the best in
-/// the column (the best in bold), and the write calls per batch.
+/// the column (the best in bold), and the write calls per batch. A report of several regimes
+/// gets one set of tables per regime, then one no-regret summary over all cells.
 pub fn markdown(report: &Report) -> String {
+    let regimes = report.regimes();
+    if regimes.len() <= 1 {
+        return markdown_tables(report, true) + &markdown_summary(report);
+    }
+    let mut out = format!("{}\n\n", headline(report));
+    for regime in regimes {
+        let label = regime.map_or_else(|| "reader thread".to_owned(), |r| r.to_string());
+        let _ = writeln!(out, "### {label}\n");
+        out.push_str(&markdown_tables(&report.only(regime), false));
+    }
+    out + &markdown_summary(report)
+}
+
+fn markdown_summary(report: &Report) -> String {
+    regret::summarize(report).map_or_else(String::new, |s| {
+        format!("```text\n{}```\n", regret::render(&s))
+    })
+}
+
+fn markdown_tables(report: &Report, with_headline: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}\n", headline(report));
+    if with_headline {
+        let _ = writeln!(out, "{}\n", headline(report));
+    }
     let _ = writeln!(
         out,
         "Each cell: median time per batch, and in parentheses its ratio to the best strategy \
@@ -296,9 +331,6 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
-    if let Some(summary) = regret::summarize(report) {
-        let _ = writeln!(out, "```text\n{}```", regret::render(&summary));
-    }
     out
 }
 
@@ -310,11 +342,17 @@ fn headline(report: &Report) -> String {
         .load_average
         .first()
         .map_or(String::new(), |l| format!(", load average {l:.2} at start"));
-    let regime = report
-        .cells
-        .iter()
-        .find_map(|c| c.regime)
-        .map_or(String::new(), |r| format!(", {r}"));
+    let regimes: Vec<String> = report
+        .regimes()
+        .into_iter()
+        .flatten()
+        .map(|r| r.to_string())
+        .collect();
+    let regime = if regimes.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", regimes.join("; "))
+    };
     format!(
         "vectored bench, {}: {} ({} cores, {}), Linux {}, {} build{load}{regime}",
         report.date,

@@ -306,6 +306,26 @@ impl Report {
         names
     }
 
+    /// The regimes (reader, busy threads) of the cells, in run order, each once; `[None]` for
+    /// a report from before regimes were recorded.
+    pub fn regimes(&self) -> Vec<Option<Regime>> {
+        let mut regimes = Vec::new();
+        for cell in &self.cells {
+            if !regimes.contains(&cell.regime) {
+                regimes.push(cell.regime);
+            }
+        }
+        regimes
+    }
+
+    /// A copy with only the cells measured under `regime`.
+    #[must_use]
+    pub fn only(&self, regime: Option<Regime>) -> Report {
+        let mut report = self.clone();
+        report.cells.retain(|c| c.regime == regime);
+        report
+    }
+
     /// The strategies that appear in the cells, in plan order.
     pub fn strategies(&self) -> Vec<StrategyKind> {
         self.params
@@ -336,7 +356,7 @@ pub(crate) mod tests {
                     min_reps: 1,
                     max_reps: 1,
                     cell_budget: std::time::Duration::ZERO,
-                    regime: Regime::default(),
+                    regimes: vec![Regime::default()],
                 },
                 vec![],
             ),

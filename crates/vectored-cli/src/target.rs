@@ -83,6 +83,11 @@ impl TargetKind {
         }
     }
 
+    /// Whether the target is a pipe or socket (drained by a reader).
+    pub fn is_stream(self) -> bool {
+        self == TargetKind::Pipe || self.is_socket()
+    }
+
     /// Whether the target is a socket (its writes can be `sendmsg`, which the kernel's
     /// per-thread I/O accounting does not count).
     pub fn is_socket(self) -> bool {
