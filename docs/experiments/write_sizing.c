@@ -12,11 +12,14 @@
 //   BUSY    0 = other CPU idle; k = k spinning processes at nice 0; -k = k at nice 19
 //   REPS    timed repetitions per strategy (default 41), strategies interleaved, rotated
 //   READBUF the reader's read size (default 262144, as `vectored bench`)
+// Environment: PIN=1 pins the writer to CPU 0 and the reader to CPU 1, so the reader always
+// runs on a CPU of its own (woken across CPUs, preempting whatever else runs there).
 // Strategies: writev with at most CAP bytes per call (CAP = uncapped, 256K, 64K, 32K, 16K, 8K,
 // 4K), one write per buffer, and concat (memcpy into one buffer, one write).
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +47,14 @@ static void xread(int fd, void *p, size_t n) {
 }
 // The reader: for each request (a byte count), read exactly that many bytes, then reply with
 // the number of reads and the context switches since the previous reply.
+static void pin(int cpu) {
+  if (!getenv("PIN") || strcmp(getenv("PIN"), "1")) return;
+  cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set)) { perror("sched_setaffinity"); exit(6); }
+}
 static void *reader(void *a) {
   (void)a;
+  pin(1);
   char *buf = malloc(readbuf);
   struct stats prev = usage();
   for (;;) {
@@ -91,6 +100,7 @@ int main(int argc, char **argv) {
   char *joined = malloc(total);
   struct iovec *iov = malloc(sizeof(struct iovec) * n);
   pid_t child = 0; pthread_t t;
+  pin(0);
   if (reader_is_process) { if ((child = fork()) == 0) { close(wfd); reader(0); _exit(0); } close(rfd); }
   else pthread_create(&t, 0, reader, 0);
   size_t caps[] = {0, 256 << 10, 64 << 10, 32 << 10, 16 << 10, 8 << 10, 4 << 10, 1, 2};
@@ -132,7 +142,7 @@ int main(int argc, char **argv) {
     calls[c] += ncalls; reads[c] += d.reads; rv[c] += d.nvcsw; ri[c] += d.nivcsw;
     wv[c] += u1.ru_nvcsw - u0.ru_nvcsw; wi[c] += u1.ru_nivcsw - u0.ru_nivcsw;
   }
-  printf("# %s %dx%zuB reader=%s busy=%d reps=%d readbuf=%zu\n", argv[1], n, sz, argv[4], busy, reps, readbuf);
+  printf("# %s %dx%zuB reader=%s busy=%d reps=%d readbuf=%zu pin=%s\n", argv[1], n, sz, argv[4], busy, reps, readbuf, getenv("PIN") ? getenv("PIN") : "0");
   printf("%-16s %10s %10s %8s %8s %9s %8s %8s %8s %8s\n", "strategy", "median_us", "p25_us", "calls", "reads", "B/read", "w_vcsw", "w_ivcsw", "r_vcsw", "r_ivcsw");
   for (int c = 0; c < NS; c++) {
     double *s = res + c * reps; qsort(s, reps, sizeof(double), cmpd);
