@@ -46,6 +46,9 @@ pub struct DrainArgs {
     /// How many batches, from the first, to checksum.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub checked: usize,
+    /// Pin this process to CPU N.
+    #[arg(long, value_name = "N")]
+    pub cpu: Option<usize>,
 }
 
 impl DrainArgs {
@@ -54,6 +57,7 @@ impl DrainArgs {
         BatchShape {
             bytes: self.batch_bytes,
             checked: self.checked,
+            reader_cpu: self.cpu,
         }
     }
 }
@@ -110,6 +114,13 @@ pub struct BenchArgs {
     #[arg(long = "busy", value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
     pub busy: Vec<u16>,
 
+    /// Where writer and reader run: `any` (where the scheduler puts them) or `apart` (pinned
+    /// to two different CPUs, so the reader always has a CPU of its own and every wake-up
+    /// crosses CPUs, as on a machine with an idle core). Repeatable, like --reader. Default:
+    /// any.
+    #[arg(long = "placement", value_name = "WHERE")]
+    pub placements: Vec<Placement>,
+
     /// A tiny run (3 repetitions), for tests and smoke checks.
     #[arg(long)]
     pub quick: bool,
@@ -133,9 +144,18 @@ pub struct BenchArgs {
     /// Render a report saved with --json instead of measuring.
     #[arg(long, value_name = "FILE.json", conflicts_with_all = [
         "full", "workloads", "targets", "strategies", "count", "size", "reps", "quick",
-        "readers", "busy",
+        "readers", "busy", "placements",
     ])]
     pub replay: Option<PathBuf>,
+}
+
+/// Where writer and reader run (`--placement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Placement {
+    /// Wherever the scheduler puts them.
+    Any,
+    /// Pinned to two different CPUs.
+    Apart,
 }
 
 /// The strategies of the default run: the guide's comparison plus the floor.
@@ -211,14 +231,24 @@ impl BenchArgs {
         } else {
             dedup(self.busy.clone())
         };
-        busy.iter()
-            .flat_map(|&busy| {
-                readers.iter().map(move |&reader| Regime {
-                    reader,
-                    busy: usize::from(busy),
-                })
-            })
-            .collect()
+        let placements = if self.placements.is_empty() {
+            vec![Placement::Any]
+        } else {
+            dedup(self.placements.clone())
+        };
+        let mut regimes = Vec::new();
+        for &busy in &busy {
+            for &placement in &placements {
+                for &reader in &readers {
+                    regimes.push(Regime {
+                        reader,
+                        busy: usize::from(busy),
+                        apart: placement == Placement::Apart,
+                    });
+                }
+            }
+        }
+        regimes
     }
 }
 
@@ -316,6 +346,17 @@ mod tests {
         );
         // The pipe under all four regimes, /dev/null once per busy setting.
         assert_eq!(plan.cell_count(), 4 + 2);
+        let plan = bench(&[
+            "--placement",
+            "any",
+            "--placement",
+            "apart",
+            "--target",
+            "unix",
+        ])
+        .plan();
+        let apart: Vec<bool> = plan.regimes.iter().map(|r| r.apart).collect();
+        assert_eq!(apart, [false, true]);
     }
 
     #[test]

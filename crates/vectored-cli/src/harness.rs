@@ -21,6 +21,7 @@ use anyhow::{ensure, Context as _};
 use indicatif::ProgressBar;
 
 use crate::busy::Spinners;
+use crate::cpus::{two_cpus, Pinned};
 use crate::plan::{Plan, ReaderMode};
 use crate::report::{
     Cell, Measurements, SampleStats, Skipped, StrategyResult, SwitchCounts, SyscallCounter,
@@ -40,6 +41,13 @@ pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measuremen
     let mut out = Measurements::default();
     for (index, &regime) in plan.regimes.iter().enumerate() {
         let _spinners = Spinners::start(regime.busy).context("starting the busy threads")?;
+        // Apart: this (writing) thread on one CPU, the reader on another, until the regime ends.
+        let (reader_cpu, _pinned) = if regime.apart {
+            let (writer, reader) = two_cpus()?;
+            (Some(reader), Some(Pinned::to(writer)?))
+        } else {
+            (None, None)
+        };
         for workload in &plan.workloads {
             let bufs = workload.make_buffers();
             let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
@@ -56,6 +64,7 @@ pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measuremen
                 let shape = BatchShape {
                     bytes: expected.len(),
                     checked: plan.strategies.len(),
+                    reader_cpu,
                 };
                 let mut target = match Target::open_with(kind, regime.reader, shape) {
                     Ok(target) => target,
@@ -120,6 +129,7 @@ pub fn verify_with(
     let shape = BatchShape {
         bytes: expected.len(),
         checked: strategies.len(),
+        reader_cpu: None,
     };
     let mut target = Target::open_with(kind, reader, shape)?;
     for &strategy in strategies {

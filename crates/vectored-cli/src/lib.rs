@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod busy;
 pub mod cli;
+pub mod cpus;
 pub mod harness;
 pub mod machine;
 pub mod plan;
@@ -41,6 +42,9 @@ pub fn run(cli: &cli::Cli) -> anyhow::Result<String> {
 /// replying on its stdout.
 fn drain(args: &cli::DrainArgs) -> anyhow::Result<()> {
     use std::os::fd::AsFd as _;
+    if let Some(cpu) = args.cpu {
+        cpus::pin_this_thread(cpu)?;
+    }
     let source = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
     let mut replies = std::io::stdout().lock();
     target::drain_main(source, &mut replies, args.shape())?;

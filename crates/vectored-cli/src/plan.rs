@@ -70,11 +70,18 @@ pub struct Regime {
     pub reader: ReaderMode,
     /// Spinning threads (normal priority) running during the whole measurement.
     pub busy: usize,
+    /// Writer and reader pinned to two different CPUs (`--placement apart`), so the reader
+    /// always has a CPU of its own; absent (false) in older reports.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub apart: bool,
 }
 
 impl fmt::Display for Regime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "reader {}", self.reader.name())?;
+        if self.apart {
+            write!(f, " on its own CPU")?;
+        }
         match self.busy {
             0 => Ok(()),
             1 => write!(f, ", 1 busy thread"),
@@ -93,7 +100,11 @@ mod tests {
         let r = Regime {
             reader: ReaderMode::Process,
             busy: 2,
+            apart: true,
         };
-        assert_eq!(r.to_string(), "reader process, 2 busy threads");
+        assert_eq!(
+            r.to_string(),
+            "reader process on its own CPU, 2 busy threads"
+        );
     }
 }

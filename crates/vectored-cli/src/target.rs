@@ -23,6 +23,7 @@ use rustix::event::{PollFd, PollFlags, Timespec};
 use serde::{Deserialize, Serialize};
 use vectored::FdKind;
 
+use crate::cpus::pin_this_thread;
 use crate::syscalls::{SwitchCounter, Switches};
 
 /// The kinds of target a batch can be written to.
@@ -382,7 +383,8 @@ impl Drain {
     fn spawn(source: OwnedFd, mode: ReaderMode, shape: BatchShape) -> anyhow::Result<Self> {
         Ok(match mode {
             ReaderMode::Thread => Drain::Thread(
-                ThreadDrain::spawn(File::from(source)).context("starting the reader thread")?,
+                ThreadDrain::spawn(File::from(source), shape.reader_cpu)
+                    .context("starting the reader thread")?,
             ),
             ReaderMode::Process => Drain::Process(
                 ProcessDrain::spawn(source, shape).context("starting the reader process")?,
@@ -400,6 +402,9 @@ pub struct BatchShape {
     /// How many batches, from the first, the reader checksums so that the harness can check
     /// the delivered bytes (the strategies' check round); later batches are only read.
     pub checked: usize,
+    /// The CPU the reader (thread or process) pins itself to; `None`: wherever the scheduler
+    /// puts it.
+    pub reader_cpu: Option<usize>,
 }
 
 /// A reader thread draining a pipe or socket, one batch at a time.
@@ -426,12 +431,23 @@ struct Request {
 }
 
 impl ThreadDrain {
-    fn spawn(source: File) -> io::Result<Self> {
+    fn spawn(source: File, cpu: Option<usize>) -> io::Result<Self> {
         let (requests, requests_rx) = mpsc::channel();
         let (results_tx, results) = mpsc::channel();
+        let (pinned_tx, pinned) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("bench-reader".to_owned())
-            .spawn(move || drain(source, &requests_rx, &results_tx))?;
+            .spawn(move || {
+                let pin = cpu.map_or(Ok(()), pin_this_thread);
+                let ok = pin.is_ok();
+                let _ = pinned_tx.send(pin);
+                if ok {
+                    drain(source, &requests_rx, &results_tx);
+                }
+            })?;
+        pinned
+            .recv()
+            .map_err(|_| io::Error::other("the reader thread exited at start"))??;
         Ok(Self {
             requests: Some(requests),
             results,
@@ -553,14 +569,18 @@ impl ProcessDrain {
     fn spawn(source: OwnedFd, shape: BatchShape) -> anyhow::Result<Self> {
         ensure!(shape.bytes > 0, "a reader process needs the batch size");
         let exe = drain_executable()?;
-        let mut child = Command::new(&exe)
-            .args([
-                "drain",
-                "--batch-bytes",
-                &shape.bytes.to_string(),
-                "--checked",
-                &shape.checked.to_string(),
-            ])
+        let mut command = Command::new(&exe);
+        command.args([
+            "drain",
+            "--batch-bytes",
+            &shape.bytes.to_string(),
+            "--checked",
+            &shape.checked.to_string(),
+        ]);
+        if let Some(cpu) = shape.reader_cpu {
+            command.args(["--cpu", &cpu.to_string()]);
+        }
+        let mut child = command
             .stdin(Stdio::from(source))
             .stdout(Stdio::piped())
             .spawn()
@@ -932,6 +952,7 @@ mod tests {
         let shape = BatchShape {
             bytes: 100_000,
             checked: 1,
+            reader_cpu: None,
         };
         let child = std::thread::spawn(move || {
             let mut replies = Vec::new();
@@ -959,6 +980,7 @@ mod tests {
         let shape = BatchShape {
             bytes: 11,
             checked: 0,
+            reader_cpu: None,
         };
         let err =
             drain_main(File::from(OwnedFd::from(reader)), &mut Vec::new(), shape).unwrap_err();
