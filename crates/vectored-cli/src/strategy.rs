@@ -120,11 +120,17 @@ pub enum StrategyKind {
     #[value(name = "capped-256k")]
     #[serde(rename = "capped-256k")]
     Capped256K,
-    /// Prototype of the recommended policy (see BENCHMARKS.md, "No regret"): pipes at most
-    /// their capacity (`F_GETPIPE_SZ`) per call, everything else uncapped.
+    /// Prototype of a policy: pipes at most their capacity (`F_GETPIPE_SZ`) per call,
+    /// everything else uncapped.
     #[value(name = "capped-auto")]
     #[serde(rename = "capped-auto")]
     CappedAuto,
+    /// Prototype of the recommended policy (see BENCHMARKS.md, "No regret"): pipes at most
+    /// half their capacity (`F_GETPIPE_SZ / 2`) per call, so writer and reader double-buffer;
+    /// everything else uncapped.
+    #[value(name = "capped-half-pipe")]
+    #[serde(rename = "capped-half-pipe")]
+    CappedHalfPipe,
 }
 
 impl StrategyKind {
@@ -144,13 +150,14 @@ impl StrategyKind {
     ];
 
     /// The write-sizing prototypes (not in `--full`; ask for them with `--strategy`).
-    pub const PROTOTYPES: [StrategyKind; 6] = [
+    pub const PROTOTYPES: [StrategyKind; 7] = [
         StrategyKind::Capped8K,
         StrategyKind::Capped16K,
         StrategyKind::Capped32K,
         StrategyKind::Capped64K,
         StrategyKind::Capped256K,
         StrategyKind::CappedAuto,
+        StrategyKind::CappedHalfPipe,
     ];
 
     /// The strategy every other is compared with.
@@ -176,6 +183,7 @@ impl StrategyKind {
             StrategyKind::Capped64K => "capped-64k",
             StrategyKind::Capped256K => "capped-256k",
             StrategyKind::CappedAuto => "capped-auto",
+            StrategyKind::CappedHalfPipe => "capped-half-pipe",
         }
     }
 
@@ -198,7 +206,8 @@ impl StrategyKind {
             StrategyKind::Capped32K => Box::new(Capped(Cap::Fixed(32 << 10))),
             StrategyKind::Capped64K => Box::new(Capped(Cap::Fixed(64 << 10))),
             StrategyKind::Capped256K => Box::new(Capped(Cap::Fixed(256 << 10))),
-            StrategyKind::CappedAuto => Box::new(Capped(Cap::Auto)),
+            StrategyKind::CappedAuto => Box::new(Capped(Cap::Pipe { divisor: 1 })),
+            StrategyKind::CappedHalfPipe => Box::new(Capped(Cap::Pipe { divisor: 2 })),
         }
     }
 }
@@ -554,18 +563,24 @@ impl<'a> Strategy<'a> for Hybrid {
 #[derive(Debug, Clone, Copy)]
 enum Cap {
     Fixed(usize),
-    /// [`auto_cap`].
-    Auto,
+    /// [`pipe_cap`] with this divisor.
+    Pipe {
+        divisor: usize,
+    },
 }
 
-/// The recommended write-sizing rule, as a prototype: the most bytes to offer per call on
-/// `fd`, or `None` for no limit beyond `IOV_MAX` descriptors.
+/// A write-sizing rule, as a prototype: the most bytes to offer per call on `fd`, or `None`
+/// for no limit beyond `IOV_MAX` descriptors.
 ///
-/// Pipes: their capacity (`F_GETPIPE_SZ`, 64 KiB by default), so one call never sleeps
-/// half-way for the reader; see BENCHMARKS.md, "No regret", for the evidence.
-pub fn auto_cap(fd: BorrowedFd<'_>, kind: FdKind) -> Option<usize> {
+/// Pipes: their capacity (`F_GETPIPE_SZ`, 64 KiB by default, 64 KiB where it cannot be read)
+/// divided by `divisor` (at least one page); every other kind: no limit. BENCHMARKS.md, "No
+/// regret", recommends `divisor` 2.
+pub fn pipe_cap(fd: BorrowedFd<'_>, kind: FdKind, divisor: usize) -> Option<usize> {
     match kind {
-        FdKind::Pipe => Some(rustix::pipe::fcntl_getpipe_size(fd).unwrap_or(64 << 10)),
+        FdKind::Pipe => {
+            let size = rustix::pipe::fcntl_getpipe_size(fd).unwrap_or(64 << 10);
+            Some((size / divisor.max(1)).max(4096))
+        }
         _ => None,
     }
 }
@@ -583,7 +598,7 @@ impl<'a> Strategy<'a> for Capped {
         let fd = file.as_fd();
         let cap = match self.0 {
             Cap::Fixed(cap) => cap,
-            Cap::Auto => auto_cap(fd, fd_kind).unwrap_or(usize::MAX),
+            Cap::Pipe { divisor } => pipe_cap(fd, fd_kind, divisor).unwrap_or(usize::MAX),
         };
         let mut cursor = IoCursor::<IOV_MAX>::with_limits(batch.slices, IOV_MAX, cap);
         let mut calls = 0;
@@ -676,13 +691,16 @@ mod tests {
     }
 
     #[test]
-    fn auto_cap_is_the_pipe_capacity_and_none_elsewhere() {
+    fn pipe_cap_divides_the_pipe_capacity_and_is_none_elsewhere() {
         let (r, w) = std::io::pipe().unwrap();
         let size = rustix::pipe::fcntl_getpipe_size(&w).unwrap();
-        assert_eq!(auto_cap(w.as_fd(), FdKind::of(&w).unwrap()), Some(size));
+        let kind = FdKind::of(&w).unwrap();
+        assert_eq!(pipe_cap(w.as_fd(), kind, 1), Some(size));
+        assert_eq!(pipe_cap(w.as_fd(), kind, 2), Some(size / 2));
+        assert_eq!(pipe_cap(w.as_fd(), kind, 1 << 20), Some(4096));
         drop(r);
         let null = File::options().write(true).open("/dev/null").unwrap();
-        assert_eq!(auto_cap(null.as_fd(), FdKind::of(&null).unwrap()), None);
+        assert_eq!(pipe_cap(null.as_fd(), FdKind::of(&null).unwrap(), 2), None);
     }
 
     #[test]
