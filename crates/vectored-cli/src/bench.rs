@@ -9,6 +9,7 @@ use crate::cli::BenchArgs;
 use crate::harness;
 use crate::machine::utc_now;
 use crate::plot;
+use crate::regret;
 use crate::render;
 use crate::report::{Params, Report};
 
@@ -32,7 +33,7 @@ pub fn run(args: &BenchArgs, command_line: Vec<String>) -> anyhow::Result<String
         plot::write_svg(&report, path).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(if args.json {
-        report.to_json()?
+        regret::report_json(&report)?
     } else if args.csv {
         render::csv(&report)
     } else if args.markdown {

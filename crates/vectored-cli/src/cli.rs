@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::harness::Plan;
+use crate::plan::{Plan, ReaderMode, Regime};
 use crate::strategy::StrategyKind;
+use crate::target::BatchShape;
 use crate::target::TargetKind;
 use crate::workload::{Preset, Workload};
 
@@ -29,6 +30,36 @@ pub enum Command {
     /// With no flags: the guide's comparison, 1000 × 1 KiB written with one write per buffer
     /// versus one vectored write-all, on every target (under 20 s in a release build).
     Bench(BenchArgs),
+
+    /// The reader process of `bench --reader process` (internal): reads batches of
+    /// `--batch-bytes` from stdin and reports each on stdout.
+    #[command(hide = true)]
+    Drain(DrainArgs),
+}
+
+/// The flags of the hidden `vectored drain`.
+#[derive(Debug, Clone, Args)]
+pub struct DrainArgs {
+    /// Bytes per batch.
+    #[arg(long, value_name = "BYTES")]
+    pub batch_bytes: usize,
+    /// How many batches, from the first, to checksum.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub checked: usize,
+    /// Pin this process to CPU N.
+    #[arg(long, value_name = "N")]
+    pub cpu: Option<usize>,
+}
+
+impl DrainArgs {
+    /// The batches to expect.
+    pub fn shape(&self) -> BatchShape {
+        BatchShape {
+            bytes: self.batch_bytes,
+            checked: self.checked,
+            reader_cpu: self.cpu,
+        }
+    }
 }
 
 /// The flags of `vectored bench`.
@@ -71,6 +102,25 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
     pub cell_budget: f64,
 
+    /// Who drains pipes and sockets: a thread of this process, or a separate process (as
+    /// with `prog | consumer`). Repeatable: the grid runs once per reader (files once).
+    /// Default: thread.
+    #[arg(long = "reader", value_name = "MODE")]
+    pub readers: Vec<ReaderMode>,
+
+    /// Keep N other CPUs busy while measuring: N threads spin at normal priority (as a
+    /// compile job would), so the reader cannot count on an idle CPU. Repeatable: the grid
+    /// runs once per value (`--busy 0 --busy 1`: both regimes in one report). Default: 0.
+    #[arg(long = "busy", value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub busy: Vec<u16>,
+
+    /// Where writer and reader run: `any` (where the scheduler puts them) or `apart` (pinned
+    /// to two different CPUs, so the reader always has a CPU of its own and every wake-up
+    /// crosses CPUs, as on a machine with an idle core). Repeatable, like --reader. Default:
+    /// any.
+    #[arg(long = "placement", value_name = "WHERE")]
+    pub placements: Vec<Placement>,
+
     /// A tiny run (3 repetitions), for tests and smoke checks.
     #[arg(long)]
     pub quick: bool,
@@ -94,8 +144,18 @@ pub struct BenchArgs {
     /// Render a report saved with --json instead of measuring.
     #[arg(long, value_name = "FILE.json", conflicts_with_all = [
         "full", "workloads", "targets", "strategies", "count", "size", "reps", "quick",
+        "readers", "busy", "placements",
     ])]
     pub replay: Option<PathBuf>,
+}
+
+/// Where writer and reader run (`--placement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Placement {
+    /// Wherever the scheduler puts them.
+    Any,
+    /// Pinned to two different CPUs.
+    Apart,
 }
 
 /// The strategies of the default run: the guide's comparison plus the floor.
@@ -152,7 +212,43 @@ impl BenchArgs {
             min_reps,
             max_reps,
             cell_budget: Duration::from_secs_f64(self.cell_budget.clamp(0.0, 3600.0)),
+            regimes: self.regimes(),
         }
+    }
+}
+
+impl BenchArgs {
+    /// Every busy setting × every reader, busy settings outer (spinners start once per
+    /// setting), repeats removed.
+    fn regimes(&self) -> Vec<Regime> {
+        let readers = if self.readers.is_empty() {
+            vec![ReaderMode::Thread]
+        } else {
+            dedup(self.readers.clone())
+        };
+        let busy = if self.busy.is_empty() {
+            vec![0]
+        } else {
+            dedup(self.busy.clone())
+        };
+        let placements = if self.placements.is_empty() {
+            vec![Placement::Any]
+        } else {
+            dedup(self.placements.clone())
+        };
+        let mut regimes = Vec::new();
+        for &busy in &busy {
+            for &placement in &placements {
+                for &reader in &readers {
+                    regimes.push(Regime {
+                        reader,
+                        busy: usize::from(busy),
+                        apart: placement == Placement::Apart,
+                    });
+                }
+            }
+        }
+        regimes
     }
 }
 
@@ -174,7 +270,9 @@ mod tests {
 
     fn bench(args: &[&str]) -> BenchArgs {
         let cli = Cli::try_parse_from(["vectored", "bench"].iter().chain(args)).unwrap();
-        let Command::Bench(args) = cli.command;
+        let Command::Bench(args) = cli.command else {
+            panic!("not bench")
+        };
         args
     }
 
@@ -225,6 +323,40 @@ mod tests {
         assert_eq!(plan.targets, [TargetKind::Pipe]);
         assert_eq!(plan.strategies, [StrategyKind::Concat]);
         assert_eq!((plan.min_reps, plan.max_reps), (4, 4));
+    }
+
+    #[test]
+    fn readers_and_busy_settings_multiply() {
+        assert_eq!(bench(&[]).plan().regimes, [Regime::default()]);
+        let plan = bench(&[
+            "--reader", "thread", "--reader", "process", "--busy", "0", "--busy", "1", "--target",
+            "pipe", "--target", "devnull",
+        ])
+        .plan();
+        let got: Vec<(ReaderMode, usize)> =
+            plan.regimes.iter().map(|r| (r.reader, r.busy)).collect();
+        assert_eq!(
+            got,
+            [
+                (ReaderMode::Thread, 0),
+                (ReaderMode::Process, 0),
+                (ReaderMode::Thread, 1),
+                (ReaderMode::Process, 1)
+            ]
+        );
+        // The pipe under all four regimes, /dev/null once per busy setting.
+        assert_eq!(plan.cell_count(), 4 + 2);
+        let plan = bench(&[
+            "--placement",
+            "any",
+            "--placement",
+            "apart",
+            "--target",
+            "unix",
+        ])
+        .plan();
+        let apart: Vec<bool> = plan.regimes.iter().map(|r| r.apart).collect();
+        assert_eq!(apart, [false, true]);
     }
 
     #[test]

@@ -8,10 +8,14 @@
 //! harness directly.
 
 pub mod bench;
+pub mod busy;
 pub mod cli;
+pub mod cpus;
 pub mod harness;
 pub mod machine;
+pub mod plan;
 pub mod plot;
+pub mod regret;
 pub mod render;
 pub mod report;
 pub mod strategy;
@@ -27,5 +31,22 @@ pub mod workload;
 pub fn run(cli: &cli::Cli) -> anyhow::Result<String> {
     match &cli.command {
         cli::Command::Bench(args) => bench::run(args, std::env::args().collect()),
+        cli::Command::Drain(args) => {
+            drain(args)?;
+            Ok(String::new())
+        }
     }
+}
+
+/// `vectored drain`: the reader process of `bench --reader process`, reading its stdin and
+/// replying on its stdout.
+fn drain(args: &cli::DrainArgs) -> anyhow::Result<()> {
+    use std::os::fd::AsFd as _;
+    if let Some(cpu) = args.cpu {
+        cpus::pin_this_thread(cpu)?;
+    }
+    let source = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let mut replies = std::io::stdout().lock();
+    target::drain_main(source, &mut replies, args.shape())?;
+    Ok(())
 }

@@ -22,6 +22,16 @@ const SLOT: i32 = 1000;
 ///
 /// When the report has no cells or the file cannot be written.
 pub fn write_svg(report: &Report, path: &Path) -> anyhow::Result<()> {
+    // One panel per workload and one bar per target: a report of several regimes (readers,
+    // busy settings) is drawn for its first regime only.
+    let first = report.regimes().first().copied().flatten();
+    let filtered;
+    let report = if report.regimes().len() > 1 {
+        filtered = report.only(first);
+        &filtered
+    } else {
+        report
+    };
     let workloads = report.workload_names();
     anyhow::ensure!(
         !workloads.is_empty(),

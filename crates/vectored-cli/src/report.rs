@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::harness::{Measurements, Plan};
 use crate::machine::{Build, Machine};
+use crate::plan::{Plan, Regime};
 use crate::strategy::StrategyKind;
 use crate::target::TargetKind;
 use crate::workload::Workload;
@@ -29,6 +29,15 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// One per workload × target, in run order.
     pub cells: Vec<Cell>,
+}
+
+/// The measured cells, and the targets that could not be opened: what the harness returns.
+#[derive(Debug, Default)]
+pub struct Measurements {
+    /// One per workload × available target.
+    pub cells: Vec<Cell>,
+    /// Targets missing on this machine.
+    pub skipped: Vec<Skipped>,
 }
 
 /// The parameters of a run, defaults filled in.
@@ -89,6 +98,10 @@ pub struct Cell {
     pub target_detail: String,
     /// One per strategy, in plan order.
     pub results: Vec<StrategyResult>,
+    /// The reader (thread or process) and the busy threads; absent in reports from before
+    /// these options existed (a reader thread, nothing busy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<Regime>,
 }
 
 /// Who counted the write system calls of a strategy.
@@ -161,6 +174,26 @@ pub struct StrategyResult {
     pub ratio_to_best: f64,
     /// Median time over the `raw-writev` median, when that was measured.
     pub ratio_to_floor: Option<f64>,
+    /// What the scheduler did, per batch (means over the timed batches); absent in older
+    /// reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switches: Option<SwitchCounts>,
+}
+
+/// Mean context switches and reads per batch: evidence of how writer and reader took turns
+/// that, unlike times, hardly moves with the load of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SwitchCounts {
+    /// The writer blocked (a full pipe or socket buffer).
+    pub writer_voluntary: f64,
+    /// The writer was preempted (typically by the reader it woke on its own CPU).
+    pub writer_involuntary: f64,
+    /// The reader's `read` calls (pipes and sockets only).
+    pub reader_reads: Option<f64>,
+    /// The reader blocked waiting for data (from the end of the previous batch).
+    pub reader_voluntary: Option<f64>,
+    /// The reader was preempted.
+    pub reader_involuntary: Option<f64>,
 }
 
 impl StrategyResult {
@@ -179,6 +212,7 @@ impl StrategyResult {
             throughput_bytes_per_sec: 0.0,
             ratio_to_best: 1.0,
             ratio_to_floor: None,
+            switches: None,
         }
     }
 }
@@ -213,6 +247,7 @@ impl Cell {
             target,
             target_detail,
             results,
+            regime: None,
         }
     }
 
@@ -271,6 +306,26 @@ impl Report {
         names
     }
 
+    /// The regimes (reader, busy threads) of the cells, in run order, each once; `[None]` for
+    /// a report from before regimes were recorded.
+    pub fn regimes(&self) -> Vec<Option<Regime>> {
+        let mut regimes = Vec::new();
+        for cell in &self.cells {
+            if !regimes.contains(&cell.regime) {
+                regimes.push(cell.regime);
+            }
+        }
+        regimes
+    }
+
+    /// A copy with only the cells measured under `regime`.
+    #[must_use]
+    pub fn only(&self, regime: Option<Regime>) -> Report {
+        let mut report = self.clone();
+        report.cells.retain(|c| c.regime == regime);
+        report
+    }
+
     /// The strategies that appear in the cells, in plan order.
     pub fn strategies(&self) -> Vec<StrategyKind> {
         self.params
@@ -283,8 +338,32 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A report without cells, for tests of what is computed from the cells.
+    pub(crate) fn empty_report() -> Report {
+        Report {
+            schema: SCHEMA.to_owned(),
+            date: String::new(),
+            machine: Machine::current(),
+            build: Build::current(),
+            params: Params::new(
+                &Plan {
+                    workloads: vec![],
+                    targets: vec![],
+                    strategies: vec![],
+                    min_reps: 1,
+                    max_reps: 1,
+                    cell_budget: std::time::Duration::ZERO,
+                    regimes: vec![Regime::default()],
+                },
+                vec![],
+            ),
+            skipped: vec![],
+            cells: vec![],
+        }
+    }
 
     #[test]
     fn stats_of_odd_even_and_empty() {

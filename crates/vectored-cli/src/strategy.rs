@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use arrayvec::ArrayVec;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
-use vectored::{FdKind, FdOptions, WriteQueue, IOV_MAX};
+use vectored::{FdKind, FdOptions, IoCursor, WriteQueue, IOV_MAX};
 
 use crate::syscalls::CountingWriter;
 
@@ -99,6 +99,38 @@ pub enum StrategyKind {
     #[value(name = "hybrid-1024")]
     #[serde(rename = "hybrid-1024")]
     Hybrid1024,
+    /// Prototype of a write-sizing policy: `writev` of at most 8 KiB per call (the library's
+    /// `IoCursor::with_limits`).
+    #[value(name = "capped-8k")]
+    #[serde(rename = "capped-8k")]
+    Capped8K,
+    /// Prototype: at most 16 KiB per call.
+    #[value(name = "capped-16k")]
+    #[serde(rename = "capped-16k")]
+    Capped16K,
+    /// Prototype: at most 32 KiB per call.
+    #[value(name = "capped-32k")]
+    #[serde(rename = "capped-32k")]
+    Capped32K,
+    /// Prototype: at most 64 KiB per call.
+    #[value(name = "capped-64k")]
+    #[serde(rename = "capped-64k")]
+    Capped64K,
+    /// Prototype: at most 256 KiB per call.
+    #[value(name = "capped-256k")]
+    #[serde(rename = "capped-256k")]
+    Capped256K,
+    /// Prototype of a policy: pipes at most their capacity (`F_GETPIPE_SZ`) per call,
+    /// everything else uncapped.
+    #[value(name = "capped-auto")]
+    #[serde(rename = "capped-auto")]
+    CappedAuto,
+    /// Prototype of the recommended policy (see BENCHMARKS.md, "No regret"): pipes at most
+    /// half their capacity (`F_GETPIPE_SZ / 2`) per call, so writer and reader double-buffer;
+    /// everything else uncapped.
+    #[value(name = "capped-half-pipe")]
+    #[serde(rename = "capped-half-pipe")]
+    CappedHalfPipe,
 }
 
 impl StrategyKind {
@@ -115,6 +147,17 @@ impl StrategyKind {
         StrategyKind::VectoredQueueFd,
         StrategyKind::Hybrid256,
         StrategyKind::Hybrid1024,
+    ];
+
+    /// The write-sizing prototypes (not in `--full`; ask for them with `--strategy`).
+    pub const PROTOTYPES: [StrategyKind; 7] = [
+        StrategyKind::Capped8K,
+        StrategyKind::Capped16K,
+        StrategyKind::Capped32K,
+        StrategyKind::Capped64K,
+        StrategyKind::Capped256K,
+        StrategyKind::CappedAuto,
+        StrategyKind::CappedHalfPipe,
     ];
 
     /// The strategy every other is compared with.
@@ -134,6 +177,13 @@ impl StrategyKind {
             StrategyKind::VectoredQueueFd => "vectored-queue-fd",
             StrategyKind::Hybrid256 => "hybrid-256",
             StrategyKind::Hybrid1024 => "hybrid-1024",
+            StrategyKind::Capped8K => "capped-8k",
+            StrategyKind::Capped16K => "capped-16k",
+            StrategyKind::Capped32K => "capped-32k",
+            StrategyKind::Capped64K => "capped-64k",
+            StrategyKind::Capped256K => "capped-256k",
+            StrategyKind::CappedAuto => "capped-auto",
+            StrategyKind::CappedHalfPipe => "capped-half-pipe",
         }
     }
 
@@ -151,6 +201,13 @@ impl StrategyKind {
             StrategyKind::VectoredQueueFd => Box::new(Queue::new(QueueSink::Fd)),
             StrategyKind::Hybrid256 => Box::new(Hybrid::new(256)),
             StrategyKind::Hybrid1024 => Box::new(Hybrid::new(1024)),
+            StrategyKind::Capped8K => Box::new(Capped(Cap::Fixed(8 << 10))),
+            StrategyKind::Capped16K => Box::new(Capped(Cap::Fixed(16 << 10))),
+            StrategyKind::Capped32K => Box::new(Capped(Cap::Fixed(32 << 10))),
+            StrategyKind::Capped64K => Box::new(Capped(Cap::Fixed(64 << 10))),
+            StrategyKind::Capped256K => Box::new(Capped(Cap::Fixed(256 << 10))),
+            StrategyKind::CappedAuto => Box::new(Capped(Cap::Pipe { divisor: 1 })),
+            StrategyKind::CappedHalfPipe => Box::new(Capped(Cap::Pipe { divisor: 2 })),
         }
     }
 }
@@ -502,6 +559,67 @@ impl<'a> Strategy<'a> for Hybrid {
     }
 }
 
+/// The byte budget per call of a [`Capped`] strategy.
+#[derive(Debug, Clone, Copy)]
+enum Cap {
+    Fixed(usize),
+    /// [`pipe_cap`] with this divisor.
+    Pipe {
+        divisor: usize,
+    },
+}
+
+/// A write-sizing rule, as a prototype: the most bytes to offer per call on `fd`, or `None`
+/// for no limit beyond `IOV_MAX` descriptors.
+///
+/// Pipes: their capacity (`F_GETPIPE_SZ`, 64 KiB by default, 64 KiB where it cannot be read)
+/// divided by `divisor` (at least one page); every other kind: no limit. BENCHMARKS.md, "No
+/// regret", recommends `divisor` 2.
+pub fn pipe_cap(fd: BorrowedFd<'_>, kind: FdKind, divisor: usize) -> Option<usize> {
+    match kind {
+        FdKind::Pipe => {
+            let size = rustix::pipe::fcntl_getpipe_size(fd).unwrap_or(64 << 10);
+            Some((size / divisor.max(1)).max(4096))
+        }
+        _ => None,
+    }
+}
+
+/// A `writev` loop over the library's cursor with a byte budget per call.
+struct Capped(Cap);
+
+impl<'a> Strategy<'a> for Capped {
+    fn write_batch(
+        &mut self,
+        file: &File,
+        fd_kind: FdKind,
+        batch: &Batch<'a>,
+    ) -> io::Result<Option<u64>> {
+        let fd = file.as_fd();
+        let cap = match self.0 {
+            Cap::Fixed(cap) => cap,
+            Cap::Pipe { divisor } => pipe_cap(fd, fd_kind, divisor).unwrap_or(usize::MAX),
+        };
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(batch.slices, IOV_MAX, cap);
+        let mut calls = 0;
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                return Ok(Some(calls));
+            }
+            calls += 1;
+            match raw_writev(fd, window) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => cursor
+                    .advance(n)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,8 +691,24 @@ mod tests {
     }
 
     #[test]
+    fn pipe_cap_divides_the_pipe_capacity_and_is_none_elsewhere() {
+        let (r, w) = std::io::pipe().unwrap();
+        let size = rustix::pipe::fcntl_getpipe_size(&w).unwrap();
+        let kind = FdKind::of(&w).unwrap();
+        assert_eq!(pipe_cap(w.as_fd(), kind, 1), Some(size));
+        assert_eq!(pipe_cap(w.as_fd(), kind, 2), Some(size / 2));
+        assert_eq!(pipe_cap(w.as_fd(), kind, 1 << 20), Some(4096));
+        drop(r);
+        let null = File::options().write(true).open("/dev/null").unwrap();
+        assert_eq!(pipe_cap(null.as_fd(), FdKind::of(&null).unwrap(), 2), None);
+    }
+
+    #[test]
     fn names_round_trip_through_clap() {
-        for kind in StrategyKind::ALL {
+        for kind in StrategyKind::ALL
+            .into_iter()
+            .chain(StrategyKind::PROTOTYPES)
+        {
             assert_eq!(StrategyKind::from_str(kind.name(), false), Ok(kind));
         }
     }

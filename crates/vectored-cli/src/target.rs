@@ -5,12 +5,13 @@
 //! so the time includes waking the reader, not just filling the kernel's buffer.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead as _, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
@@ -18,8 +19,12 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context as _};
 use clap::ValueEnum;
+use rustix::event::{PollFd, PollFlags, Timespec};
 use serde::{Deserialize, Serialize};
 use vectored::FdKind;
+
+use crate::cpus::pin_this_thread;
+use crate::syscalls::{SwitchCounter, Switches};
 
 /// The kinds of target a batch can be written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
@@ -79,6 +84,11 @@ impl TargetKind {
         }
     }
 
+    /// Whether the target is a pipe or socket (drained by a reader).
+    pub fn is_stream(self) -> bool {
+        self == TargetKind::Pipe || self.is_socket()
+    }
+
     /// Whether the target is a socket (its writes can be `sendmsg`, which the kernel's
     /// per-thread I/O accounting does not count).
     pub fn is_socket(self) -> bool {
@@ -86,6 +96,28 @@ impl TargetKind {
             self,
             TargetKind::Unix | TargetKind::Tcp | TargetKind::TcpNodelay
         )
+    }
+}
+
+/// Who reads a pipe or socket target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderMode {
+    /// A thread of the benchmark process.
+    #[default]
+    Thread,
+    /// A separate process (the `vectored` binary itself, re-executed), as with
+    /// `prog | consumer`.
+    Process,
+}
+
+impl ReaderMode {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderMode::Thread => "thread",
+            ReaderMode::Process => "process",
+        }
     }
 }
 
@@ -113,17 +145,33 @@ enum Sink {
     Discard,
     /// A regular file, rewound and truncated before each batch and removed at the end.
     File { path: PathBuf, written: usize },
-    /// A pipe or socket drained by a reader thread.
+    /// A pipe or socket drained by a reader thread or process.
     Stream(Drain),
 }
 
 impl Target {
-    /// Opens a fresh target of `kind`.
+    /// Opens a fresh target of `kind`; pipes and sockets are drained by a reader thread.
     ///
     /// # Errors
     ///
     /// When the target does not exist on this machine (no tmpfs mount) or setting it up fails.
     pub fn open(kind: TargetKind) -> anyhow::Result<Self> {
+        Self::open_with(kind, ReaderMode::Thread, BatchShape::default())
+    }
+
+    /// Opens a fresh target of `kind` whose pipe or socket is drained by a `reader` thread or
+    /// process. A reader process must know the batches in advance (`shape`); a thread is told
+    /// before each batch.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open), and when the reader process cannot be started.
+    pub fn open_with(
+        kind: TargetKind,
+        reader: ReaderMode,
+        shape: BatchShape,
+    ) -> anyhow::Result<Self> {
+        let reader_mode = (reader, shape);
         let (writer, sink, detail) = match kind {
             TargetKind::DevNull => {
                 let file = File::options()
@@ -136,7 +184,12 @@ impl Target {
             TargetKind::Disk => file_target(&disk_dir()?)?,
             TargetKind::Pipe => {
                 let (reader, writer) = io::pipe().context("creating a pipe")?;
-                stream_target(OwnedFd::from(writer), OwnedFd::from(reader), "pipe")?
+                stream_target(
+                    OwnedFd::from(writer),
+                    OwnedFd::from(reader),
+                    "pipe",
+                    reader_mode,
+                )?
             }
             TargetKind::Unix => {
                 let (writer, reader) = UnixStream::pair().context("creating a socketpair")?;
@@ -144,6 +197,7 @@ impl Target {
                     OwnedFd::from(writer),
                     OwnedFd::from(reader),
                     "unix socketpair",
+                    reader_mode,
                 )?
             }
             TargetKind::Tcp | TargetKind::TcpNodelay => {
@@ -155,7 +209,12 @@ impl Target {
                 } else {
                     "TCP loopback, Nagle on"
                 };
-                stream_target(OwnedFd::from(writer), OwnedFd::from(reader), detail)?
+                stream_target(
+                    OwnedFd::from(writer),
+                    OwnedFd::from(reader),
+                    detail,
+                    reader_mode,
+                )?
             }
         };
         let fd_kind = FdKind::of(&writer)?;
@@ -205,7 +264,8 @@ impl Target {
                 self.writer.set_len(0)?;
                 *written = bytes;
             }
-            Sink::Stream(drain) => drain.expect(bytes, keep)?,
+            Sink::Stream(Drain::Thread(drain)) => drain.expect(bytes, keep)?,
+            Sink::Stream(Drain::Process(drain)) => drain.expect(bytes, keep)?,
         }
         Ok(())
     }
@@ -217,21 +277,67 @@ impl Target {
     ///
     /// When the reader failed, saw end-of-file early, or did not finish within a minute.
     pub fn wait_delivered(&mut self) -> anyhow::Result<()> {
-        if let Sink::Stream(drain) = &mut self.sink {
-            drain.wait()?;
+        match &mut self.sink {
+            Sink::Stream(Drain::Thread(drain)) => drain.wait(),
+            Sink::Stream(Drain::Process(drain)) => drain.wait(),
+            Sink::Discard | Sink::File { .. } => Ok(()),
+        }
+    }
+
+    /// What the reader did during the last batch; `None` for files and `/dev/null`.
+    pub fn reader_stats(&self) -> Option<ReaderStats> {
+        match &self.sink {
+            Sink::Stream(Drain::Thread(drain)) => Some(drain.stats),
+            Sink::Stream(Drain::Process(drain)) => Some(drain.stats),
+            Sink::Discard | Sink::File { .. } => None,
+        }
+    }
+
+    /// Checks that the last batch (written with `keep`) delivered exactly `expected`: the
+    /// bytes the reader thread kept, the reader process's checksum, or the file's content.
+    /// Nothing can be checked on `/dev/null`.
+    ///
+    /// # Errors
+    ///
+    /// When the bytes differ, or cannot be observed although they should be.
+    pub fn check_delivered(&mut self, expected: &[u8]) -> anyhow::Result<()> {
+        if let Sink::Stream(Drain::Process(drain)) = &self.sink {
+            let got = drain
+                .checksum
+                .context("the reader process did not checksum the batch")?;
+            let want = Checksum::of(expected);
+            ensure!(
+                got == want,
+                "the reader process received bytes with checksum {got:016x}, expected {want:016x} \
+                 ({} bytes)",
+                expected.len()
+            );
+            return Ok(());
+        }
+        if let Some(got) = self.take_delivered()? {
+            if got != expected {
+                let at = got.iter().zip(expected).position(|(a, b)| a != b);
+                bail!(
+                    "the target received {} bytes, {} expected; first difference at {:?}",
+                    got.len(),
+                    expected.len(),
+                    at.unwrap_or(got.len().min(expected.len())),
+                );
+            }
         }
         Ok(())
     }
 
-    /// The bytes the last batch delivered, when they can be observed: what the reader kept
-    /// (if asked to) or the file's content. `None` for `/dev/null`.
+    /// The bytes the last batch delivered, when they can be observed: what the reader thread
+    /// kept (if asked to) or the file's content. `None` for `/dev/null` and a reader process
+    /// (see [`check_delivered`](Self::check_delivered)).
     ///
     /// # Errors
     ///
     /// When reading the file back fails.
     pub fn take_delivered(&mut self) -> anyhow::Result<Option<Vec<u8>>> {
         match &mut self.sink {
-            Sink::Discard => Ok(None),
+            Sink::Discard | Sink::Stream(Drain::Process(_)) => Ok(None),
             Sink::File { written, .. } => {
                 let len = usize::try_from(self.writer.metadata()?.len())?;
                 ensure!(
@@ -242,7 +348,7 @@ impl Target {
                 self.writer.read_exact_at(&mut data, 0)?;
                 Ok(Some(data))
             }
-            Sink::Stream(drain) => Ok(drain.kept.take()),
+            Sink::Stream(Drain::Thread(drain)) => Ok(drain.kept.take()),
         }
     }
 }
@@ -256,13 +362,66 @@ impl Drop for Target {
     }
 }
 
+/// What the reader of a pipe or socket did during one batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// `read` calls it made.
+    pub reads: u64,
+    /// Its context switches from the end of the previous batch to the end of this one
+    /// (so they include the wait for this batch's first byte); `None` without procfs.
+    pub switches: Option<Switches>,
+}
+
+/// The reader of a pipe or socket: a thread, or a separate process.
+#[derive(Debug)]
+enum Drain {
+    Thread(ThreadDrain),
+    Process(ProcessDrain),
+}
+
+impl Drain {
+    fn spawn(source: OwnedFd, mode: ReaderMode, shape: BatchShape) -> anyhow::Result<Self> {
+        Ok(match mode {
+            ReaderMode::Thread => Drain::Thread(
+                ThreadDrain::spawn(File::from(source), shape.reader_cpu)
+                    .context("starting the reader thread")?,
+            ),
+            ReaderMode::Process => Drain::Process(
+                ProcessDrain::spawn(source, shape).context("starting the reader process")?,
+            ),
+        })
+    }
+}
+
+/// The batches a process reader will get: it is told up front, as it has no other channel
+/// from the writer than the data itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchShape {
+    /// Bytes per batch (every batch of a cell has the same size).
+    pub bytes: usize,
+    /// How many batches, from the first, the reader checksums so that the harness can check
+    /// the delivered bytes (the strategies' check round); later batches are only read.
+    pub checked: usize,
+    /// The CPU the reader (thread or process) pins itself to; `None`: wherever the scheduler
+    /// puts it.
+    pub reader_cpu: Option<usize>,
+}
+
 /// A reader thread draining a pipe or socket, one batch at a time.
 #[derive(Debug)]
-struct Drain {
+struct ThreadDrain {
     requests: Option<Sender<Request>>,
-    results: Receiver<io::Result<Option<Vec<u8>>>>,
+    results: Receiver<io::Result<Delivered>>,
     thread: Option<JoinHandle<()>>,
     kept: Option<Vec<u8>>,
+    stats: ReaderStats,
+}
+
+/// One batch as the reader thread saw it.
+#[derive(Debug)]
+struct Delivered {
+    kept: Option<Vec<u8>>,
+    stats: ReaderStats,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -271,18 +430,30 @@ struct Request {
     keep: bool,
 }
 
-impl Drain {
-    fn spawn(source: File) -> io::Result<Self> {
+impl ThreadDrain {
+    fn spawn(source: File, cpu: Option<usize>) -> io::Result<Self> {
         let (requests, requests_rx) = mpsc::channel();
         let (results_tx, results) = mpsc::channel();
+        let (pinned_tx, pinned) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("bench-reader".to_owned())
-            .spawn(move || drain(source, &requests_rx, &results_tx))?;
+            .spawn(move || {
+                let pin = cpu.map_or(Ok(()), pin_this_thread);
+                let ok = pin.is_ok();
+                let _ = pinned_tx.send(pin);
+                if ok {
+                    drain(source, &requests_rx, &results_tx);
+                }
+            })?;
+        pinned
+            .recv()
+            .map_err(|_| io::Error::other("the reader thread exited at start"))??;
         Ok(Self {
             requests: Some(requests),
             results,
             thread: Some(thread),
             kept: None,
+            stats: ReaderStats::default(),
         })
     }
 
@@ -297,8 +468,9 @@ impl Drain {
 
     fn wait(&mut self) -> anyhow::Result<()> {
         match self.results.recv_timeout(READER_TIMEOUT) {
-            Ok(Ok(kept)) => {
-                self.kept = kept;
+            Ok(Ok(delivered)) => {
+                self.kept = delivered.kept;
+                self.stats = delivered.stats;
                 Ok(())
             }
             Ok(Err(e)) => Err(anyhow::Error::new(e).context("the reader failed")),
@@ -308,7 +480,7 @@ impl Drain {
     }
 }
 
-impl Drop for Drain {
+impl Drop for ThreadDrain {
     fn drop(&mut self) {
         // The writer is already closed (see `Target`), so a reader inside `read` sees EOF and
         // one waiting for a request sees the channel close.
@@ -320,54 +492,305 @@ impl Drop for Drain {
 }
 
 /// The reader thread: for each request, read exactly that many bytes, then report.
-fn drain(
-    mut source: File,
-    requests: &Receiver<Request>,
-    results: &Sender<io::Result<Option<Vec<u8>>>>,
-) {
+fn drain(mut source: File, requests: &Receiver<Request>, results: &Sender<io::Result<Delivered>>) {
     let mut buf = vec![0u8; READER_BUFFER];
+    let mut counter = SwitchCounter::for_this_thread().ok();
+    let mut last = counter.as_mut().and_then(|c| c.sample().ok());
     while let Ok(request) = requests.recv() {
-        let result = read_batch(&mut source, &mut buf, request);
+        let mut reads = 0;
+        let result = read_batch(&mut source, &mut buf, request.bytes, &mut reads, |chunk| {
+            chunk.to_vec()
+        });
         let failed = result.is_err();
-        if results.send(result).is_err() || failed {
+        let now = counter.as_mut().and_then(|c| c.sample().ok());
+        let stats = ReaderStats {
+            reads,
+            switches: now.zip(last).map(|(n, l)| n.since(l)),
+        };
+        let delivered = result.map(|chunks| Delivered {
+            kept: request.keep.then(|| chunks.concat()),
+            stats,
+        });
+        if results.send(delivered).is_err() || failed {
             return;
         }
+        // The counts of the next batch start after this reply (whose wake-up of the harness
+        // is not the next batch's work).
+        last = counter.as_mut().and_then(|c| c.sample().ok());
     }
 }
 
-/// Reads exactly `request.bytes` bytes; returns them if `request.keep`.
-fn read_batch(source: &mut File, buf: &mut [u8], request: Request) -> io::Result<Option<Vec<u8>>> {
-    let mut data = request.keep.then(|| Vec::with_capacity(request.bytes));
+/// Reads exactly `bytes` bytes, counting the `read` calls in `reads`; `keep` maps each chunk
+/// read to what the caller wants of it (a copy, a checksum update, nothing).
+fn read_batch<T>(
+    source: &mut File,
+    buf: &mut [u8],
+    bytes: usize,
+    reads: &mut u64,
+    mut keep: impl FnMut(&[u8]) -> T,
+) -> io::Result<Vec<T>> {
+    let mut kept = Vec::new();
     let mut got = 0;
-    while got < request.bytes {
+    while got < bytes {
         // Never read past the batch: the next batch's bytes belong to the next request.
-        let want = buf.len().min(request.bytes - got);
+        let want = buf.len().min(bytes - got);
         let n = match source.read(&mut buf[..want]) {
             Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!("end of stream after {got} of {} bytes", request.bytes),
+                    format!("end of stream after {got} of {bytes} bytes"),
                 ))
             }
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if let Some(data) = &mut data {
-            data.extend_from_slice(&buf[..n]);
-        }
+        *reads += 1;
+        kept.push(keep(&buf[..n]));
         got += n;
     }
-    Ok(data)
+    Ok(kept)
+}
+
+/// A reader process: `vectored drain` with the read end as its stdin, reporting each batch as
+/// one line on its stdout (see [`drain_main`]).
+#[derive(Debug)]
+struct ProcessDrain {
+    child: Child,
+    replies: BufReader<ChildStdout>,
+    shape: BatchShape,
+    batches: usize,
+    /// The checksum the reader reported for the last batch, if it checked it.
+    checksum: Option<u64>,
+    stats: ReaderStats,
+}
+
+impl ProcessDrain {
+    fn spawn(source: OwnedFd, shape: BatchShape) -> anyhow::Result<Self> {
+        ensure!(shape.bytes > 0, "a reader process needs the batch size");
+        let exe = drain_executable()?;
+        let mut command = Command::new(&exe);
+        command.args([
+            "drain",
+            "--batch-bytes",
+            &shape.bytes.to_string(),
+            "--checked",
+            &shape.checked.to_string(),
+        ]);
+        if let Some(cpu) = shape.reader_cpu {
+            command.args(["--cpu", &cpu.to_string()]);
+        }
+        let mut child = command
+            .stdin(Stdio::from(source))
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {} drain", exe.display()))?;
+        let stdout = child.stdout.take().context("no stdout pipe")?;
+        Ok(Self {
+            child,
+            replies: BufReader::new(stdout),
+            shape,
+            batches: 0,
+            checksum: None,
+            stats: ReaderStats::default(),
+        })
+    }
+
+    fn expect(&mut self, bytes: usize, keep: bool) -> anyhow::Result<()> {
+        ensure!(
+            bytes == self.shape.bytes,
+            "the reader process reads batches of {} bytes, not {bytes}",
+            self.shape.bytes
+        );
+        ensure!(
+            !keep || self.batches < self.shape.checked,
+            "the reader process checks only the first {} batches",
+            self.shape.checked
+        );
+        self.batches += 1;
+        self.checksum = None;
+        Ok(())
+    }
+
+    fn wait(&mut self) -> anyhow::Result<()> {
+        if self.replies.buffer().is_empty() {
+            let fd = self.replies.get_ref().as_fd();
+            let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+            let timeout = Timespec {
+                tv_sec: READER_TIMEOUT.as_secs().try_into().unwrap_or(i64::MAX),
+                tv_nsec: 0,
+            };
+            let ready = rustix::event::poll(&mut fds, Some(&timeout))?;
+            ensure!(
+                ready > 0,
+                "the reader process got no complete batch in 60 s"
+            );
+        }
+        let mut line = String::new();
+        self.replies.read_line(&mut line)?;
+        let reply =
+            Reply::parse(&line).with_context(|| format!("the reader process replied {line:?}"))?;
+        self.checksum = reply.checksum;
+        self.stats = reply.stats;
+        Ok(())
+    }
+}
+
+impl Drop for ProcessDrain {
+    fn drop(&mut self) {
+        // The writer is closed by now: the reader sees end-of-file and exits. Kill it only if
+        // it does not (it is our own child, addressed by its pid).
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary to run as a reader process: `$VECTORED_DRAIN_EXE`, else this executable.
+fn drain_executable() -> anyhow::Result<PathBuf> {
+    if let Some(exe) = std::env::var_os("VECTORED_DRAIN_EXE") {
+        return Ok(PathBuf::from(exe));
+    }
+    std::env::current_exe().context("finding the vectored executable")
+}
+
+/// One line of a reader process: `ok <checksum or -> <reads> <voluntary> <involuntary>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reply {
+    checksum: Option<u64>,
+    stats: ReaderStats,
+}
+
+impl Reply {
+    fn format(&self) -> String {
+        let sum = self
+            .checksum
+            .map_or_else(|| "-".to_owned(), |c| format!("{c:016x}"));
+        let (v, i) = self.stats.switches.map_or_else(
+            || ("-".to_owned(), "-".to_owned()),
+            |s| (s.voluntary.to_string(), s.involuntary.to_string()),
+        );
+        format!("ok {sum} {} {v} {i}\n", self.stats.reads)
+    }
+
+    fn parse(line: &str) -> Option<Self> {
+        let mut words = line.split_whitespace();
+        if words.next()? != "ok" {
+            return None;
+        }
+        let checksum = match words.next()? {
+            "-" => None,
+            hex => Some(u64::from_str_radix(hex, 16).ok()?),
+        };
+        let reads = words.next()?.parse().ok()?;
+        let switches = match (words.next()?, words.next()?) {
+            ("-", "-") => None,
+            (v, i) => Some(Switches {
+                voluntary: v.parse().ok()?,
+                involuntary: i.parse().ok()?,
+            }),
+        };
+        Some(Self {
+            checksum,
+            stats: ReaderStats { reads, switches },
+        })
+    }
+}
+
+/// An order-sensitive 64-bit checksum (FNV-1a) of a byte stream, however it is split.
+#[derive(Debug, Clone, Copy)]
+pub struct Checksum(u64);
+
+impl Default for Checksum {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Checksum {
+    /// Adds `bytes` to the stream.
+    pub fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The checksum of the stream so far.
+    pub fn value(self) -> u64 {
+        self.0
+    }
+
+    /// The checksum of `bytes`.
+    pub fn of(bytes: &[u8]) -> u64 {
+        let mut sum = Self::default();
+        sum.update(bytes);
+        sum.value()
+    }
+}
+
+/// The reader process (`vectored drain`): reads batches of `shape.bytes` from `source`,
+/// checksums the first `shape.checked`, and after each batch writes one reply line to
+/// `replies`. Returns at end-of-file between batches.
+///
+/// # Errors
+///
+/// When reading fails, the stream ends inside a batch, or the reply cannot be written.
+pub fn drain_main(mut source: File, replies: &mut impl Write, shape: BatchShape) -> io::Result<()> {
+    let mut buf = vec![0u8; READER_BUFFER];
+    let mut counter = SwitchCounter::for_this_thread().ok();
+    let mut last = counter.as_mut().and_then(|c| c.sample().ok());
+    for batch in 0.. {
+        let mut reads = 0;
+        let mut sum = Checksum::default();
+        let check = batch < shape.checked;
+        match read_batch(
+            &mut source,
+            &mut buf,
+            shape.bytes.max(1),
+            &mut reads,
+            |chunk| {
+                if check {
+                    sum.update(chunk);
+                }
+            },
+        ) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && reads == 0 => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let now = counter.as_mut().and_then(|c| c.sample().ok());
+        let reply = Reply {
+            checksum: check.then(|| sum.value()),
+            stats: ReaderStats {
+                reads,
+                switches: now.zip(last).map(|(n, l)| n.since(l)),
+            },
+        };
+        replies.write_all(reply.format().as_bytes())?;
+        replies.flush()?;
+        last = counter.as_mut().and_then(|c| c.sample().ok());
+    }
+    Ok(())
 }
 
 fn stream_target(
     writer: OwnedFd,
     reader: OwnedFd,
     detail: &str,
+    (mode, shape): (ReaderMode, BatchShape),
 ) -> anyhow::Result<(File, Sink, String)> {
-    let drain = Drain::spawn(File::from(reader)).context("starting the reader thread")?;
-    Ok((File::from(writer), Sink::Stream(drain), detail.to_owned()))
+    let drain = Drain::spawn(reader, mode, shape)?;
+    let detail = match mode {
+        ReaderMode::Thread => detail.to_owned(),
+        ReaderMode::Process => format!("{detail}, reader process"),
+    };
+    Ok((File::from(writer), Sink::Stream(drain), detail))
 }
 
 fn tcp_pair() -> io::Result<(TcpStream, TcpStream)> {
@@ -481,6 +904,87 @@ mod tests {
         }
         drop(target);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn reply_lines_round_trip() {
+        for reply in [
+            Reply {
+                checksum: Some(0xdead_beef_0123_4567),
+                stats: ReaderStats {
+                    reads: 16,
+                    switches: Some(Switches {
+                        voluntary: 9,
+                        involuntary: 7,
+                    }),
+                },
+            },
+            Reply {
+                checksum: None,
+                stats: ReaderStats {
+                    reads: 1,
+                    switches: None,
+                },
+            },
+        ] {
+            assert_eq!(Reply::parse(&reply.format()), Some(reply));
+        }
+        assert_eq!(Reply::parse("error 1 2 3 4"), None);
+        assert_eq!(Reply::parse("ok zz 1 2 3"), None);
+    }
+
+    #[test]
+    fn checksum_is_order_sensitive_and_split_independent() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let mut split = Checksum::default();
+        for chunk in data.chunks(77) {
+            split.update(chunk);
+        }
+        assert_eq!(split.value(), Checksum::of(&data));
+        let mut swapped = data.clone();
+        swapped.swap(10, 11);
+        assert_ne!(Checksum::of(&swapped), Checksum::of(&data));
+    }
+
+    #[test]
+    fn drain_main_reads_fixed_batches_and_checksums_the_first() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let shape = BatchShape {
+            bytes: 100_000,
+            checked: 1,
+            reader_cpu: None,
+        };
+        let child = std::thread::spawn(move || {
+            let mut replies = Vec::new();
+            drain_main(File::from(OwnedFd::from(reader)), &mut replies, shape).unwrap();
+            replies
+        });
+        let batches = [vec![1u8; 100_000], vec![2u8; 100_000]];
+        for batch in &batches {
+            writer.write_all(batch).unwrap();
+        }
+        drop(writer); // end-of-file between batches: a clean exit
+        let replies = String::from_utf8(child.join().unwrap()).unwrap();
+        let replies: Vec<Reply> = replies.lines().map(|l| Reply::parse(l).unwrap()).collect();
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0].checksum, Some(Checksum::of(&batches[0])));
+        assert_eq!(replies[1].checksum, None);
+        assert!(replies.iter().all(|r| r.stats.reads >= 1));
+    }
+
+    #[test]
+    fn drain_main_fails_on_a_batch_cut_short() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        writer.write_all(&[0; 10]).unwrap();
+        drop(writer);
+        let shape = BatchShape {
+            bytes: 11,
+            checked: 0,
+            reader_cpu: None,
+        };
+        let err =
+            drain_main(File::from(OwnedFd::from(reader)), &mut Vec::new(), shape).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
