@@ -11,8 +11,8 @@ use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::fd::{FdOptions, FdWriter, Interest, Waiter},
-    crate::write_all::{is_epipe, write_fd},
+    crate::driver::drive_fd_write,
+    crate::fd::{FdOptions, FdWriter},
     std::os::fd::AsFd,
 };
 
@@ -79,7 +79,12 @@ impl<'a> WriteQueue<'a> {
     pub fn write_to_fd<Fd: AsFd>(&mut self, fd: Fd, opts: &FdOptions) -> Result<usize> {
         let writer = FdWriter::new(fd.as_fd(), opts).map_err(|e| Error::new(e, 0))?;
         self.flush_with(writer.bytes_per_call(), |gather| {
-            write_fd(&writer, gather, opts)
+            drive_fd_write(
+                &writer,
+                gather,
+                writes(|window, _| writer.write(window)),
+                opts,
+            )
         })
     }
 
@@ -181,17 +186,7 @@ impl<'a> WriteQueue<'a> {
         let fd = fd.as_fd();
         // A message is one call whatever the write-sizing cap: it is never split.
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
-        let mut waiter = Waiter::new(fd, Interest::Write, opts);
-        writer.run(
-            || {
-                drive(
-                    &mut Messages::new(self),
-                    Direction::Write,
-                    message_calls(|window| writer.write(window)),
-                    &mut waiter,
-                )
-            },
-            is_epipe,
-        )
+        let step = message_calls(|window| writer.write(window));
+        drive_fd_write(&writer, &mut Messages::new(self), step, opts)
     }
 }

@@ -172,14 +172,16 @@ pub fn read_exact_at<Fd: AsFd>(
     fd: Fd,
     bufs: &mut [IoSliceMut<'_>],
     offset: u64,
-    flags: sys::RwFlags,
+    flags: crate::RwFlags,
 ) -> Result<usize> {
     let fd = fd.as_fd();
     let mut cursor = IoCursorMut::new(bufs);
     drive(
         &mut cursor,
         Direction::Read,
-        reads(|window, done| sys::pread_at_raw(fd, window, sys::offset_at(offset, done)?, flags)),
+        reads(|window, done| {
+            crate::sys::pread_at_raw(fd, window, crate::sys::offset_at(offset, done)?, flags)
+        }),
         &mut NoWait,
     )
 }

@@ -4,14 +4,14 @@
 use std::io::{IoSlice, Write};
 
 use crate::cursor::IoCursor;
-use crate::driver::{drive, writes, WriteSource};
+use crate::driver::{drive, writes};
 use crate::error::{Error, Result};
 use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::fd::{FdOptions, FdWriter, Interest, Waiter},
-    crate::sys,
+    crate::driver::drive_fd_write,
+    crate::fd::{FdOptions, FdWriter},
     std::os::fd::AsFd,
 };
 
@@ -148,35 +148,12 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     let fd = fd.as_fd();
     let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
     cursor.limit_bytes(writer.bytes_per_call());
-    write_fd(&writer, cursor, opts)
-}
-
-/// The fd-level write loop over any write source, shared by [`write_all_fd_cursor`] and the
-/// queue's fd flush.
-#[cfg(unix)]
-pub(crate) fn write_fd(
-    writer: &FdWriter<'_>,
-    source: &mut impl WriteSource,
-    opts: &FdOptions,
-) -> Result<usize> {
-    let mut waiter = Waiter::new(writer.fd(), Interest::Write, opts);
-    writer.run(
-        || {
-            drive(
-                source,
-                Direction::Write,
-                writes(|window, _| writer.write(window)),
-                &mut waiter,
-            )
-        },
-        is_epipe,
+    drive_fd_write(
+        &writer,
+        cursor,
+        writes(|window, _| writer.write(window)),
+        opts,
     )
-}
-
-/// Whether a loop ended with `EPIPE` (whose `SIGPIPE` the masked mode consumes).
-#[cfg(unix)]
-pub(crate) fn is_epipe<T>(result: &Result<T>) -> bool {
-    result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error()))
 }
 
 cfg_positional! {
@@ -213,14 +190,16 @@ pub fn write_all_at<Fd: AsFd>(
     fd: Fd,
     bufs: &[IoSlice<'_>],
     offset: u64,
-    flags: sys::RwFlags,
+    flags: crate::RwFlags,
 ) -> Result<usize> {
     let fd = fd.as_fd();
     let mut cursor = IoCursor::new(bufs);
     drive(
         &mut cursor,
         Direction::Write,
-        writes(|window, done| sys::pwrite_at_raw(fd, window, sys::offset_at(offset, done)?, flags)),
+        writes(|window, done| {
+            crate::sys::pwrite_at_raw(fd, window, crate::sys::offset_at(offset, done)?, flags)
+        }),
         &mut NoWait,
     )
 }
@@ -508,7 +487,9 @@ mod sigpipe_fallback_tests {
         let bufs = [IoSlice::new(&data)];
         let opts = FdOptions::new();
         let writer = FdWriter::with_mode(w.as_fd(), WriteMode::PipeMasked, usize::MAX);
-        let err = write_fd(&writer, &mut IoCursor::new(&bufs), &opts).unwrap_err();
+        let mut cursor = IoCursor::new(&bufs);
+        let step = writes(|window, _| writer.write(window));
+        let err = drive_fd_write(&writer, &mut cursor, step, &opts).unwrap_err();
         reader.join().unwrap();
         err
     }

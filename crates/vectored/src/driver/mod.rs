@@ -15,6 +15,11 @@ use crate::cursor::{Gather, IoCursor, IoCursorMut, Overrun};
 use crate::error::{Error, Result};
 use crate::queue::WriteQueue;
 use crate::step::{Direction, Retry, Step};
+#[cfg(unix)]
+use crate::{
+    fd::{FdOptions, FdWriter, Interest, Waiter},
+    sys,
+};
 
 /// A data source the drivers run: no system calls, no waiting.
 pub(crate) trait Source {
@@ -154,6 +159,24 @@ impl<'q, I: Iterator<Item = &'q [u8]>, const N: usize> Source for Gather<&'q [u8
             Ok(())
         }
     }
+}
+
+/// Runs a write loop on an fd: `call` makes the fd writer's one call per turn, `EAGAIN`
+/// waits for writability as `opts` allow, `EINTR` runs the caller's hook, and `SIGPIPE` is
+/// blocked around the whole loop when the writer's mode needs it (and its own `SIGPIPE`
+/// consumed).
+#[cfg(unix)]
+pub(crate) fn drive_fd_write<S: Source>(
+    writer: &FdWriter<'_>,
+    source: &mut S,
+    call: impl FnMut(&mut S) -> Option<io::Result<usize>>,
+    opts: &FdOptions,
+) -> Result<usize> {
+    let mut waiter = Waiter::new(writer.fd(), Interest::Write, opts);
+    writer.run(
+        || drive(source, Direction::Write, call, &mut waiter),
+        |result| result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error())),
+    )
 }
 
 /// A source of write windows: the write cursor and the queue's gather.
