@@ -135,7 +135,10 @@ impl<'s, const N: usize> IoCursor<'s, N> {
         }
     }
 
-    /// The descriptors to offer next; empty once every byte has been transferred.
+    /// The descriptors to offer next; empty once every byte has been transferred (or, with
+    /// aliased slices totalling more than `usize::MAX` bytes, once
+    /// [`transferred`](Self::transferred) reaches `usize::MAX`: the loops of this crate then
+    /// fail with `InvalidInput` rather than let the count wrap).
     ///
     /// The window never starts with an empty buffer, so a non-empty window always offers at
     /// least one byte. Calling `window` again without [`advance`](Self::advance) in between

@@ -273,8 +273,10 @@ impl fmt::Debug for FdOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum WriteSizing {
-    /// The crate's rule for the fd's kind (see the `fd::sizing` notes in the README's API
-    /// table): today every kind gets the whole window, up to the per-call limits.
+    /// The crate's rule for the fd's kind: a pipe gets at most its capacity per call
+    /// (`F_GETPIPE_SZ`, 64 KiB where it cannot be asked), which lets a reader on another
+    /// CPU drain the pipe while the writer fills it; sockets, files and everything else get
+    /// the whole window (one call per [`IOV_MAX`](crate::IOV_MAX) buffers).
     #[default]
     Auto,
     /// At most this many bytes per call (0 counts as 1).
