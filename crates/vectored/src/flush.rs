@@ -140,8 +140,10 @@ impl<'a> WriteQueue<'a> {
     /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) when a message needs more than
     /// [`IOV_MAX`] iovecs or more than [`MAX_BYTES_PER_CALL`] bytes (nothing of it is
     /// written); [`Other`](std::io::ErrorKind::Other) when the writer took only part of a message
-    /// (the rest stays queued as the front message); the writer's errors otherwise. In every
-    /// case [`transferred`](Error::transferred) counts the bytes written by this call.
+    /// (the rest stays queued as the front message); [`WriteZero`](std::io::ErrorKind::WriteZero)
+    /// when it took nothing of a non-empty message (as in every loop); the writer's errors
+    /// otherwise. In every case [`transferred`](Error::transferred) counts the bytes written by
+    /// this call.
     pub fn write_messages_to<W: Write + ?Sized>(&mut self, writer: &mut W) -> Result<usize> {
         drive(
             &mut Messages::new(self),

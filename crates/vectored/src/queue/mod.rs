@@ -725,6 +725,41 @@ mod tests {
         assert_eq!(queue.spare.len(), 1);
     }
 
+    struct Scripted(Vec<io::Result<usize>>);
+
+    impl Write for Scripted {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.0.remove(0)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn message_calls_are_retried_only_when_nothing_was_written() {
+        let mut queue = WriteQueue::new();
+        queue.push("abc");
+        queue.end_message();
+        queue.push("de");
+        queue.end_message();
+        let mut w = Scripted(vec![Err(io::ErrorKind::Interrupted.into()), Ok(3), Ok(0)]);
+        let err = queue.write_messages_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WriteZero, 3)
+        );
+        assert_eq!((queue.len(), queue.messages()), (2, 1));
+        let mut w = Scripted(vec![Ok(5)]);
+        let err = queue.write_messages_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::InvalidData, 0),
+            "an over-claim is not recorded"
+        );
+        assert_eq!((queue.len(), queue.messages()), (2, 1));
+    }
+
     #[test]
     fn queue_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
