@@ -158,6 +158,27 @@ impl fmt::Debug for Error {
     }
 }
 
+/// Shows the underlying I/O error's message and the count, e.g. `Broken pipe (os error 32)
+/// (1234 bytes transferred before the error)`.
+///
+/// The error is *transparent* over its `io::Error`, as `io::Error` is over a custom error:
+/// `Display` includes the I/O error's message, so [`source`](std::error::Error::source) skips
+/// it and returns the I/O error's own source. An error-chain printer (anyhow, eyre, a loop over
+/// `source()`) therefore prints each message once.
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+/// use std::io;
+///
+/// let err = vectored::Error::new(io::Error::from_raw_os_error(32), 1234);
+/// assert_eq!(
+///     err.to_string(),
+///     format!("{} (1234 bytes transferred before the error)", io::Error::from_raw_os_error(32))
+/// );
+/// assert!(err.source().is_none()); // an OS error has no further cause
+/// ```
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -168,9 +189,11 @@ impl fmt::Display for Error {
     }
 }
 
+/// Transparent over the `io::Error`: `source` is the I/O error's source (its `Display` is
+/// already part of this error's); see the `Display` implementation.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        self.source.source()
     }
 }
 
@@ -204,13 +227,55 @@ mod tests {
         assert_eq!(io.kind(), io::ErrorKind::StorageFull);
     }
 
+    /// The messages of an error chain, as anyhow or eyre print them.
+    fn chain(err: &dyn std::error::Error) -> Vec<String> {
+        let mut messages = vec![err.to_string()];
+        let mut next = err.source();
+        while let Some(cause) = next {
+            messages.push(cause.to_string());
+            next = cause.source();
+        }
+        messages
+    }
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
     #[test]
-    fn source_is_the_io_error() {
+    fn error_chain_prints_each_message_once() {
+        let os = Error::new(io::Error::from_raw_os_error(32), 7);
+        let messages = chain(&os);
+        let text = messages.join(": ");
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert_eq!(text.matches("Broken pipe").count(), 1, "{text}");
+        assert!(text.contains("7 bytes"), "{text}");
+
+        let cause = Layer("codec failed", Some(Box::new(Layer("disk on fire", None))));
+        let nested = Error::new(io::Error::other(cause), 3);
+        let messages = chain(&nested);
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        let text = messages.join(": ");
+        for part in ["codec failed", "disk on fire", "3 bytes"] {
+            assert_eq!(text.matches(part).count(), 1, "{part} in {text}");
+        }
+    }
+
+    #[test]
+    fn io_error_stays_reachable() {
         let err = Error::new(io::ErrorKind::TimedOut.into(), 0);
-        let src = std::error::Error::source(&err).unwrap();
-        assert_eq!(
-            src.downcast_ref::<io::Error>().unwrap().kind(),
-            io::ErrorKind::TimedOut
-        );
+        assert_eq!(err.io_error().kind(), io::ErrorKind::TimedOut);
+        assert!(std::error::Error::source(&err).is_none());
     }
 }

@@ -52,58 +52,77 @@
 #![warn(unreachable_pub)]
 #![doc(test(attr(deny(warnings))))]
 
+/// Compiles the items only where the positional calls (`pwritev`, `preadv`) exist: Unix
+/// except Haiku, QNX Neutrino, Redox and Solaris. The one copy of that platform list.
+macro_rules! cfg_positional {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                unix,
+                not(any(
+                    target_os = "haiku",
+                    target_os = "nto",
+                    target_os = "redox",
+                    target_os = "solaris"
+                ))
+            ))]
+            #[cfg_attr(docsrs, doc(cfg(unix)))]
+            $item
+        )*
+    };
+}
+
+// Layers, each depending only on those above it in this list:
+// sys (system calls) -> step (retry policy), fd (options, write mode, waits, sizing)
+// -> cursor, queue (pure data) -> driver (the one loop, sync and async)
+// -> write_all, read_exact, flush, datagram, tokio (public loops).
 mod error;
 mod limits;
-mod queue;
-mod read_exact;
-mod slices;
-mod step;
-mod write_all;
-
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-pub mod datagram;
-#[cfg(unix)]
-mod fd;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 #[allow(unsafe_code)]
 pub mod sys;
+
+#[cfg(unix)]
+mod fd;
+mod step;
+
+mod cursor;
+mod queue;
+
+mod driver;
+
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub mod datagram;
+mod flush;
+mod read_exact;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+mod write_all;
 
+pub use cursor::{IoCursor, IoCursorMut, Overrun};
 pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 pub use queue::{Chunk, QueueOptions, WriteQueue};
 pub use read_exact::read_exact;
-pub use slices::{IoCursor, IoCursorMut, Overrun};
 pub use write_all::write_all;
 
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use {
-    fd::FdOptions,
-    read_exact::read_exact_fd,
+    fd::{FdOptions, WriteSizing},
+    read_exact::{read_exact_fd, read_exact_fd_cursor},
     sys::{readv, sendmsg, writev, FdKind, RwFlags},
-    write_all::write_all_fd,
+    write_all::{write_all_fd, write_all_fd_cursor},
 };
 
-#[cfg(all(
-    unix,
-    not(any(
-        target_os = "haiku",
-        target_os = "nto",
-        target_os = "redox",
-        target_os = "solaris"
-    ))
-))]
-#[cfg_attr(docsrs, doc(cfg(unix)))]
-pub use {
-    read_exact::read_exact_at,
-    sys::{preadv, pwritev},
-    write_all::write_all_at,
-};
+cfg_positional! {
+    pub use read_exact::read_exact_at;
+    pub use sys::{preadv, pwritev};
+    pub use write_all::write_all_at;
+}
 
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]

@@ -1,49 +1,18 @@
 //! Read-exact loops: fill every buffer, in order, or fail saying how many bytes were read.
 
-use std::io::{self, IoSliceMut, Read};
+use std::io::{IoSliceMut, Read};
 
-use crate::error::{Error, Result};
-use crate::slices::IoCursorMut;
-use crate::step::{Direction, Step};
-use crate::write_all::no_hook;
+use crate::cursor::IoCursorMut;
+use crate::driver::{drive, reads};
+use crate::error::Result;
+use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::fd::FdOptions,
-    crate::sys::{self, Interest},
+    crate::fd::{FdOptions, Interest, Waiter},
+    crate::sys,
     std::os::fd::AsFd,
 };
-
-/// Drives `cursor` until every buffer is full; the read-side twin of `write_loop`.
-#[inline]
-pub(crate) fn read_loop<const N: usize>(
-    cursor: &mut IoCursorMut<'_, '_, N>,
-    mut read: impl FnMut(&mut [IoSliceMut<'_>], usize) -> io::Result<usize>,
-    mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
-    mut interrupted: impl FnMut() -> io::Result<()>,
-) -> Result<usize> {
-    loop {
-        let done = cursor.transferred();
-        let window = cursor.window();
-        if window.is_empty() {
-            return Ok(done);
-        }
-        let result = read(window, done);
-        let failure = match Step::of(result, Direction::Read, |n| cursor.advance(n)) {
-            Step::Progress => continue,
-            Step::Interrupted => match interrupted() {
-                Ok(()) => continue,
-                Err(e) => e,
-            },
-            Step::NotReady(e) => match not_ready(e) {
-                Ok(()) => continue,
-                Err(e) => e,
-            },
-            Step::Failed(e) => e,
-        };
-        return Err(Error::new(failure, done));
-    }
-}
 
 /// Fills every buffer of `bufs`, in order, from any [`Read`], using `read_vectored`.
 ///
@@ -66,18 +35,18 @@ pub(crate) fn read_loop<const N: usize>(
 ///
 /// # Errors
 ///
-/// [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) when the reader ends first, with
-/// [`transferred`](Error::transferred) the number of bytes that were filled (the first
+/// [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof) when the reader ends first, with
+/// [`transferred`](crate::Error::transferred) the number of bytes that were filled (the first
 /// `transferred` bytes of the buffers, in order). `Interrupted` is retried; `WouldBlock` and
 /// other errors are returned with the progress; a reader claiming more bytes than it was
-/// offered is [`InvalidData`](io::ErrorKind::InvalidData).
+/// offered is [`InvalidData`](std::io::ErrorKind::InvalidData).
 pub fn read_exact<R: Read + ?Sized>(reader: &mut R, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
     let mut cursor = IoCursorMut::new(bufs);
-    read_loop(
+    drive(
         &mut cursor,
-        |window, _| reader.read_vectored(window),
-        Err,
-        no_hook,
+        Direction::Read,
+        reads(|window, _| reader.read_vectored(window)),
+        &mut NoWait,
     )
 }
 
@@ -104,8 +73,8 @@ pub fn read_exact<R: Read + ?Sized>(reader: &mut R, bufs: &mut [IoSliceMut<'_>])
 ///
 /// # Errors
 ///
-/// As [`read_exact`], plus [`TimedOut`](io::ErrorKind::TimedOut) when the wait allowed by
-/// `opts` runs out and [`WouldBlock`](io::ErrorKind::WouldBlock) with
+/// As [`read_exact`], plus [`TimedOut`](std::io::ErrorKind::TimedOut) when the wait allowed by
+/// `opts` runs out and [`WouldBlock`](std::io::ErrorKind::WouldBlock) with
 /// [`FdOptions::nonblocking`].
 #[cfg(unix)]
 pub fn read_exact_fd<Fd: AsFd>(
@@ -113,17 +82,62 @@ pub fn read_exact_fd<Fd: AsFd>(
     bufs: &mut [IoSliceMut<'_>],
     opts: &FdOptions,
 ) -> Result<usize> {
+    read_exact_fd_cursor(fd, &mut IoCursorMut::new(bufs), opts)
+}
+
+/// Fills the rest of `cursor` from a file descriptor, advancing it as bytes arrive; returns
+/// [`cursor.transferred()`](IoCursorMut::transferred) once every buffer is full.
+///
+/// The cursor form of [`read_exact_fd`], for non-blocking callers with their own event loop:
+/// after [`WouldBlock`](std::io::ErrorKind::WouldBlock) (with [`FdOptions::nonblocking`]) or
+/// [`TimedOut`](std::io::ErrorKind::TimedOut), the cursor records exactly the bytes filled,
+/// and calling again when the fd is readable resumes there.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{ErrorKind, IoSliceMut, Write};
+/// use vectored::{FdOptions, IoCursorMut};
+///
+/// let (r, mut w) = std::io::pipe()?;
+/// rustix::io::ioctl_fionbio(&r, true)?;
+/// let mut buf = [0u8; 8];
+/// let mut bufs = [IoSliceMut::new(&mut buf)];
+/// let mut cursor = IoCursorMut::new(&mut bufs);
+/// let opts = FdOptions::new().nonblocking();
+///
+/// w.write_all(b"half")?;
+/// let err = vectored::read_exact_fd_cursor(&r, &mut cursor, &opts).unwrap_err();
+/// assert_eq!((err.kind(), cursor.transferred()), (ErrorKind::WouldBlock, 4));
+///
+/// w.write_all(b"full")?; // the fd is readable again: resume
+/// assert_eq!(vectored::read_exact_fd_cursor(&r, &mut cursor, &opts)?, 8);
+/// drop(cursor);
+/// assert_eq!(&buf, b"halffull");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`read_exact_fd`]; [`Error::transferred`](crate::Error::transferred) equals
+/// `cursor.transferred()`.
+#[cfg(unix)]
+pub fn read_exact_fd_cursor<Fd: AsFd, const N: usize>(
+    fd: Fd,
+    cursor: &mut IoCursorMut<'_, '_, N>,
+    opts: &FdOptions,
+) -> Result<usize> {
     let fd = fd.as_fd();
-    let waiter = opts.waiter();
-    let mut cursor = IoCursorMut::new(bufs);
-    read_loop(
-        &mut cursor,
-        |window, _| sys::readv_raw(fd, window),
-        |e| waiter.wait(fd, Interest::Read, e),
-        || waiter.interrupted(),
+    let mut waiter = Waiter::new(fd, Interest::Read, opts);
+    drive(
+        cursor,
+        Direction::Read,
+        reads(|window, _| sys::readv_raw(fd, window)),
+        &mut waiter,
     )
 }
 
+cfg_positional! {
 /// Fills every buffer of `bufs` from `offset` with positional reads (`preadv2` with `flags` on
 /// Linux, `preadv` elsewhere), leaving the file position unchanged.
 ///
@@ -150,38 +164,33 @@ pub fn read_exact_fd<Fd: AsFd>(
 ///
 /// # Errors
 ///
-/// As [`read_exact`] (end of file is [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) with the
-/// bytes filled), plus [`InvalidInput`](io::ErrorKind::InvalidInput) for an offset above
+/// As [`read_exact`] (end of file is [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof) with the
+/// bytes filled), plus [`InvalidInput`](std::io::ErrorKind::InvalidInput) for an offset above
 /// `i64::MAX`, `ESPIPE` on pipes and sockets, and
-/// [`WouldBlock`](io::ErrorKind::WouldBlock) with [`RwFlags::NOWAIT`](crate::RwFlags::NOWAIT).
-#[cfg(all(
-    unix,
-    not(any(
-        target_os = "haiku",
-        target_os = "nto",
-        target_os = "redox",
-        target_os = "solaris"
-    ))
-))]
+/// [`WouldBlock`](std::io::ErrorKind::WouldBlock) with [`RwFlags::NOWAIT`](crate::RwFlags::NOWAIT).
 pub fn read_exact_at<Fd: AsFd>(
     fd: Fd,
     bufs: &mut [IoSliceMut<'_>],
     offset: u64,
-    flags: sys::RwFlags,
+    flags: crate::RwFlags,
 ) -> Result<usize> {
     let fd = fd.as_fd();
     let mut cursor = IoCursorMut::new(bufs);
-    read_loop(
+    drive(
         &mut cursor,
-        |window, done| sys::pread_at_raw(fd, window, sys::offset_at(offset, done)?, flags),
-        Err,
-        no_hook,
+        Direction::Read,
+        reads(|window, done| {
+            crate::sys::pread_at_raw(fd, window, crate::sys::offset_at(offset, done)?, flags)
+        }),
+        &mut NoWait,
     )
+}
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     /// Yields the source in pieces of at most `step` bytes, with an `Interrupted` before each.
     struct Choppy<'a> {

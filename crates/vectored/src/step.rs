@@ -1,8 +1,7 @@
-//! The retry policy every loop shares: what to do with the result of one read or write call.
+//! The retry policy every loop shares: what to do with the result of one read or write call,
+//! and what to do about `EINTR` and `EAGAIN`.
 
 use std::io;
-
-use crate::slices::Overrun;
 
 /// Which way the bytes go; decides what a result of 0 means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,19 +24,21 @@ pub(crate) enum Step {
 }
 
 impl Step {
-    /// Classifies `result`, recording a transfer with `advance`.
+    /// Classifies `result` of a call that was offered `offered` bytes, recording a transfer
+    /// with `advance`.
     ///
-    /// `Ok(0)` with bytes still to go is `WriteZero` (writes) or `UnexpectedEof` (reads): a
-    /// retry would spin. A count larger than offered (rejected by `advance`) is
-    /// `InvalidData`.
+    /// `Ok(0)` with bytes offered is `WriteZero` (writes) or `UnexpectedEof` (reads): a
+    /// retry would spin. `Ok(0)` for an empty offer (an empty datagram) is progress. A count
+    /// the source rejects (larger than offered: `InvalidData`) fails with its error.
     #[inline]
-    pub(crate) fn of(
+    pub(crate) fn of<E: Into<io::Error>>(
         result: io::Result<usize>,
         direction: Direction,
-        advance: impl FnOnce(usize) -> Result<(), Overrun>,
+        offered: usize,
+        advance: impl FnOnce(usize) -> Result<(), E>,
     ) -> Self {
         match result {
-            Ok(0) => Step::Failed(match direction {
+            Ok(0) if offered > 0 => Step::Failed(match direction {
                 Direction::Write => write_zero(),
                 Direction::Read => io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -46,12 +47,37 @@ impl Step {
             }),
             Ok(n) => match advance(n) {
                 Ok(()) => Step::Progress,
-                Err(overrun) => Step::Failed(overrun.into()),
+                Err(e) => Step::Failed(e.into()),
             },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Interrupted,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::NotReady(e),
             Err(e) => Step::Failed(e),
         }
+    }
+}
+
+/// What a loop does about `EINTR` and `EAGAIN`, besides retrying.
+pub(crate) trait Retry {
+    /// After `EINTR`: `Ok` to retry the call, or the error to stop with.
+    fn interrupted(&mut self) -> io::Result<()>;
+    /// After `EAGAIN` (`not_ready`): `Ok` once the call is worth retrying, or the error to
+    /// give up with.
+    fn not_ready(&mut self, not_ready: io::Error) -> io::Result<()>;
+}
+
+/// The policy of the `std::io` trait loops: retry `EINTR`; return `WouldBlock`, since a plain
+/// `Read`/`Write` gives no way to wait for readiness.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoWait;
+
+impl Retry for NoWait {
+    #[inline]
+    fn interrupted(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    #[inline]
+    fn not_ready(&mut self, not_ready: io::Error) -> io::Result<()> {
+        Err(not_ready)
     }
 }
 
@@ -65,9 +91,10 @@ fn write_zero() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cursor::Overrun;
 
     fn step(result: io::Result<usize>, direction: Direction, offered: usize) -> Step {
-        Step::of(result, direction, |n| {
+        Step::of(result, direction, offered, |n| {
             if n <= offered {
                 Ok(())
             } else {
@@ -101,6 +128,7 @@ mod tests {
         assert!(matches!(interrupted, Step::Interrupted));
         let would_block = step(Err(K::WouldBlock.into()), Direction::Read, 5);
         assert!(matches!(would_block, Step::NotReady(_)));
+        assert!(matches!(step(Ok(0), Direction::Write, 0), Step::Progress));
         let epipe = step(Err(io::Error::from_raw_os_error(32)), Direction::Write, 5);
         assert!(matches!(epipe, Step::Failed(e) if e.raw_os_error() == Some(32)));
     }

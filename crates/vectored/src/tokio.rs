@@ -39,18 +39,20 @@
 //! # }
 //! ```
 
-use std::future::{poll_fn, Future};
+use std::future::{ready as ready_now, Future};
 use std::io::{self, IoSlice, IoSliceMut};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Poll};
 
 use ::tokio::io::AsyncWrite;
 
-use crate::error::{Error, Result};
+use crate::cursor::{Gather, IoCursor, IoCursorMut};
+use crate::driver::tokio::drive_async;
+use crate::driver::Consume;
+use crate::error::Result;
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 use crate::queue::WriteQueue;
-use crate::slices::{Gather, IoCursor, IoCursorMut};
-use crate::step::{Direction, Step};
+use crate::step::Direction;
 
 /// How many bytes are copied into one write for a writer without vectored writes.
 ///
@@ -130,7 +132,7 @@ pub async fn write_all<W: AsyncWrite + Unpin + ?Sized>(
 ///
 /// # Errors
 ///
-/// As [`write_all`]; [`Error::transferred`] equals `cursor.transferred()`.
+/// As [`write_all`]; [`Error::transferred`](crate::Error::transferred) equals `cursor.transferred()`.
 ///
 /// # Cancel safety
 ///
@@ -140,35 +142,23 @@ pub async fn write_all_cursor<W: AsyncWrite + Unpin + ?Sized, const N: usize>(
     writer: &mut W,
     cursor: &mut IoCursor<'_, N>,
 ) -> Result<usize> {
-    let mut staging = Vec::new();
-    poll_fn(|cx| poll_write_cursor(Pin::new(&mut *writer), cx, cursor, &mut staging)).await
-}
-
-fn poll_write_cursor<W: AsyncWrite + ?Sized, const N: usize>(
-    mut writer: Pin<&mut W>,
-    cx: &mut Context<'_>,
-    cursor: &mut IoCursor<'_, N>,
-    staging: &mut Vec<u8>,
-) -> Poll<Result<usize>> {
     let vectored = writer.is_write_vectored();
-    loop {
-        let done = cursor.transferred();
+    let mut staging = Vec::new();
+    let call = |cursor: &mut IoCursor<'_, N>, cx: &mut std::task::Context<'_>| {
         let window = cursor.window();
         if window.is_empty() {
-            return Poll::Ready(Ok(done));
+            return Poll::Ready(None);
         }
+        let writer = Pin::new(&mut *writer);
         let result = if vectored {
-            ready!(writer.as_mut().poll_write_vectored(cx, window))
+            ready!(writer.poll_write_vectored(cx, window))
         } else {
-            let buf = flatten(window, staging);
-            ready!(writer.as_mut().poll_write(cx, buf))
+            ready!(writer.poll_write(cx, flatten(window, &mut staging)))
         };
-        match Step::of(result, Direction::Write, |n| cursor.advance(n)) {
-            Step::Progress | Step::Interrupted => {}
-            // A `WouldBlock` from `poll_write` breaks the `AsyncWrite` contract: report it.
-            Step::NotReady(e) | Step::Failed(e) => return Poll::Ready(Err(Error::new(e, done))),
-        }
-    }
+        Poll::Ready(Some(result))
+    };
+    // A `WouldBlock` from `poll_write` breaks the `AsyncWrite` contract: report it.
+    drive_async(cursor, Direction::Write, call, |e| ready_now(Err(e))).await
 }
 
 /// The bytes a non-vectored writer gets next: the first buffer itself if it is at least
@@ -220,7 +210,7 @@ fn flatten<'w>(window: &'w [IoSlice<'_>], staging: &'w mut Vec<u8>) -> &'w [u8] 
 ///
 /// # Errors
 ///
-/// As [`write_all`]; [`Error::transferred`] counts the bytes written by this call and the
+/// As [`write_all`]; [`Error::transferred`](crate::Error::transferred) counts the bytes written by this call and the
 /// queue keeps exactly the rest.
 ///
 /// # Cancel safety
@@ -231,42 +221,31 @@ pub async fn write_queue<W: AsyncWrite + Unpin + ?Sized>(
     writer: &mut W,
     queue: &mut WriteQueue<'_>,
 ) -> Result<usize> {
-    let mut written = 0;
-    poll_fn(|cx| poll_write_queue(Pin::new(&mut *writer), cx, queue, &mut written)).await
-}
-
-fn poll_write_queue<W: AsyncWrite + ?Sized>(
-    mut writer: Pin<&mut W>,
-    cx: &mut Context<'_>,
-    queue: &mut WriteQueue<'_>,
-    written: &mut usize,
-) -> Poll<Result<usize>> {
     let vectored = writer.is_write_vectored();
-    loop {
-        if queue.is_empty() {
-            return Poll::Ready(Ok(*written));
+    let call = |source: &mut Consume<'_, '_>, cx: &mut std::task::Context<'_>| {
+        if source.queue.is_empty() {
+            return Poll::Ready(None);
         }
+        let writer = Pin::new(&mut *writer);
         let result = if vectored {
             let mut gather =
-                Gather::<_, _, IOV_MAX>::new(queue.pieces(), IOV_MAX, MAX_BYTES_PER_CALL);
-            let window = gather.window();
-            ready!(writer.as_mut().poll_write_vectored(cx, window))
+                Gather::<_, _, IOV_MAX>::new(source.queue.pieces(), IOV_MAX, MAX_BYTES_PER_CALL);
+            let result = ready!(writer.poll_write_vectored(cx, gather.window()));
+            source.offered = gather.window_bytes();
+            result
         } else {
-            let front = queue.pieces().next().unwrap_or_default();
-            ready!(writer.as_mut().poll_write(cx, front))
+            let front = source.queue.pieces().next().unwrap_or_default();
+            let offered = front.len();
+            let result = ready!(writer.poll_write(cx, front));
+            source.offered = offered;
+            result
         };
-        let advance = |n| {
-            queue.consume(n)?;
-            *written += n;
-            Ok(())
-        };
-        match Step::of(result, Direction::Write, advance) {
-            Step::Progress | Step::Interrupted => {}
-            Step::NotReady(e) | Step::Failed(e) => {
-                return Poll::Ready(Err(Error::new(e, *written)));
-            }
-        }
-    }
+        Poll::Ready(Some(result))
+    };
+    drive_async(&mut Consume::new(queue), Direction::Write, call, |e| {
+        ready_now(Err(e))
+    })
+    .await
 }
 
 /// A tokio I/O object that can read into several buffers at once once it is readable.
@@ -377,7 +356,7 @@ pub async fn read_exact<S: AsyncReadVectored + ?Sized>(
 ///
 /// # Errors
 ///
-/// As [`read_exact`]; [`Error::transferred`] equals `cursor.transferred()`.
+/// As [`read_exact`]; [`Error::transferred`](crate::Error::transferred) equals `cursor.transferred()`.
 ///
 /// # Cancel safety
 ///
@@ -387,23 +366,11 @@ pub async fn read_exact_cursor<S: AsyncReadVectored + ?Sized, const N: usize>(
     stream: &S,
     cursor: &mut IoCursorMut<'_, '_, N>,
 ) -> Result<usize> {
-    loop {
-        let done = cursor.transferred();
+    let call = |cursor: &mut IoCursorMut<'_, '_, N>, _: &mut std::task::Context<'_>| {
         let window = cursor.window();
-        if window.is_empty() {
-            return Ok(done);
-        }
-        let result = stream.try_read_vectored(window);
-        let failure = match Step::of(result, Direction::Read, |n| cursor.advance(n)) {
-            Step::Progress | Step::Interrupted => continue,
-            Step::NotReady(_) => match stream.readable().await {
-                Ok(()) => continue,
-                Err(e) => e,
-            },
-            Step::Failed(e) => e,
-        };
-        return Err(Error::new(failure, done));
-    }
+        Poll::Ready((!window.is_empty()).then(|| stream.try_read_vectored(window)))
+    };
+    drive_async(cursor, Direction::Read, call, |_| stream.readable()).await
 }
 
 #[cfg(test)]

@@ -1,97 +1,19 @@
 //! Write-all loops: every byte written exactly once, in order, or an error that says how many
 //! were.
 
-use std::io::{self, IoSlice, Write};
+use std::io::{IoSlice, Write};
 
+use crate::cursor::IoCursor;
+use crate::driver::{drive, writes};
 use crate::error::{Error, Result};
-use crate::slices::{Gather, IoCursor, Overrun};
-use crate::step::{Direction, Step};
+use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::fd::{FdOptions, Waiter},
-    crate::sys::{self, Interest, WriteMode},
-    std::os::fd::{AsFd, BorrowedFd},
+    crate::driver::drive_fd_write,
+    crate::fd::{FdOptions, FdWriter},
+    std::os::fd::AsFd,
 };
-
-/// Something a write loop can drive: a window of descriptors and a way to record progress.
-pub(crate) trait WriteWindow {
-    fn window(&mut self) -> &[IoSlice<'_>];
-    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun>;
-    fn transferred(&self) -> usize;
-}
-
-impl<const N: usize> WriteWindow for IoCursor<'_, N> {
-    #[inline]
-    fn window(&mut self) -> &[IoSlice<'_>] {
-        IoCursor::window(self)
-    }
-    #[inline]
-    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun> {
-        IoCursor::advance(self, n)
-    }
-    #[inline]
-    fn transferred(&self) -> usize {
-        IoCursor::transferred(self)
-    }
-}
-
-impl<'q, I: Iterator<Item = &'q [u8]>, const N: usize> WriteWindow for Gather<&'q [u8], I, N> {
-    #[inline]
-    fn window(&mut self) -> &[IoSlice<'_>] {
-        Gather::window(self)
-    }
-    #[inline]
-    fn advance(&mut self, n: usize) -> std::result::Result<(), Overrun> {
-        Gather::advance(self, n)
-    }
-    #[inline]
-    fn transferred(&self) -> usize {
-        Gather::transferred(self)
-    }
-}
-
-/// Drives `cursor` to the end: `write` makes one call with a window and the bytes transferred
-/// so far; `not_ready` decides what `WouldBlock` means (wait and retry, or give up);
-/// `interrupted` runs after each `Interrupted` (its error stops the loop).
-///
-/// Otherwise the policy of [`Step::of`]: `Interrupted` is retried, `Ok(0)` is `WriteZero`, a
-/// count larger than the window is `InvalidData`; every error carries the exact count.
-#[inline]
-pub(crate) fn write_loop(
-    cursor: &mut impl WriteWindow,
-    mut write: impl FnMut(&[IoSlice<'_>], usize) -> io::Result<usize>,
-    mut not_ready: impl FnMut(io::Error) -> io::Result<()>,
-    mut interrupted: impl FnMut() -> io::Result<()>,
-) -> Result<usize> {
-    loop {
-        let done = cursor.transferred();
-        let window = cursor.window();
-        if window.is_empty() {
-            return Ok(done);
-        }
-        let result = write(window, done);
-        let failure = match Step::of(result, Direction::Write, |n| cursor.advance(n)) {
-            Step::Progress => continue,
-            Step::Interrupted => match interrupted() {
-                Ok(()) => continue,
-                Err(e) => e,
-            },
-            Step::NotReady(e) => match not_ready(e) {
-                Ok(()) => continue,
-                Err(e) => e,
-            },
-            Step::Failed(e) => e,
-        };
-        return Err(Error::new(failure, done));
-    }
-}
-
-/// The `interrupted` argument of the loops when there is no hook: always retry.
-#[allow(clippy::unnecessary_wraps)]
-pub(crate) fn no_hook() -> io::Result<()> {
-    Ok(())
-}
 
 /// Writes every byte of `bufs`, in order, to any [`Write`], using `write_vectored`.
 ///
@@ -118,20 +40,20 @@ pub(crate) fn no_hook() -> io::Result<()> {
 ///
 /// On failure the [`Error`] carries the exact number of bytes written before it:
 ///
-/// - [`Interrupted`](io::ErrorKind::Interrupted) is retried and never returned;
-/// - `Ok(0)` from the writer with bytes left is [`WriteZero`](io::ErrorKind::WriteZero);
+/// - [`Interrupted`](std::io::ErrorKind::Interrupted) is retried and never returned;
+/// - `Ok(0)` from the writer with bytes left is [`WriteZero`](std::io::ErrorKind::WriteZero);
 /// - a writer claiming more bytes than it was offered is
-///   [`InvalidData`](io::ErrorKind::InvalidData) (never a panic);
-/// - [`WouldBlock`](io::ErrorKind::WouldBlock) is returned as is, with the progress, since a
+///   [`InvalidData`](std::io::ErrorKind::InvalidData) (never a panic);
+/// - [`WouldBlock`](std::io::ErrorKind::WouldBlock) is returned as is, with the progress, since a
 ///   plain `Write` gives no way to wait for readiness;
 /// - any other error of the writer is returned unchanged.
 pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Result<usize> {
     let mut cursor = IoCursor::new(bufs);
-    write_loop(
+    drive(
         &mut cursor,
-        |window, _| writer.write_vectored(window),
-        Err,
-        no_hook,
+        Direction::Write,
+        writes(|window, _| writer.write_vectored(window)),
+        &mut NoWait,
     )
 }
 
@@ -165,75 +87,76 @@ pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Res
 ///
 /// # Errors
 ///
-/// As [`write_all`], plus: [`TimedOut`](io::ErrorKind::TimedOut) when the wait allowed by
-/// `opts` runs out, [`WouldBlock`](io::ErrorKind::WouldBlock) with
-/// [`FdOptions::nonblocking`], [`BrokenPipe`](io::ErrorKind::BrokenPipe) when the reader is
+/// As [`write_all`], plus: [`TimedOut`](std::io::ErrorKind::TimedOut) when the wait allowed by
+/// `opts` runs out, [`WouldBlock`](std::io::ErrorKind::WouldBlock) with
+/// [`FdOptions::nonblocking`], [`BrokenPipe`](std::io::ErrorKind::BrokenPipe) when the reader is
 /// gone, and the `fstat` error (with 0 bytes written) if the kind of `fd` cannot be found.
 #[cfg(unix)]
 pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
-    write_fd_loop(fd.as_fd(), &mut IoCursor::new(bufs), opts)
+    write_all_fd_cursor(fd, &mut IoCursor::new(bufs), opts)
 }
 
-/// The fd-level write loop shared by [`write_all_fd`] and the queue.
+/// Writes the rest of `cursor` to a file descriptor, advancing it as bytes are accepted;
+/// returns [`cursor.transferred()`](IoCursor::transferred) once everything is written.
+///
+/// The cursor form of [`write_all_fd`], for non-blocking callers with their own event loop:
+/// after [`WouldBlock`](std::io::ErrorKind::WouldBlock) (with [`FdOptions::nonblocking`]) or
+/// [`TimedOut`](std::io::ErrorKind::TimedOut), the cursor holds exactly the unwritten bytes,
+/// and calling again when the fd is writable resumes there, without skipping bytes by hand.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{ErrorKind, IoSlice, Read};
+/// use vectored::{FdOptions, IoCursor};
+///
+/// let (mut r, w) = std::io::pipe()?;
+/// rustix::io::ioctl_fionbio(&w, true)?;
+/// let data = vec![3u8; 1 << 20]; // more than the pipe holds
+/// let bufs = [IoSlice::new(&data)];
+/// let mut cursor = IoCursor::new(&bufs);
+/// let opts = FdOptions::new().nonblocking();
+/// let mut got = Vec::new();
+/// loop {
+///     match vectored::write_all_fd_cursor(&w, &mut cursor, &opts) {
+///         Ok(n) => break assert_eq!(n, data.len()),
+///         Err(e) if e.kind() == ErrorKind::WouldBlock => {
+///             // Our event loop: make room, then resume where the cursor stopped.
+///             let mut chunk = vec![0u8; 64 * 1024];
+///             let n = r.read(&mut chunk)?;
+///             got.extend_from_slice(&chunk[..n]);
+///         }
+///         Err(e) => return Err(e.into()),
+///     }
+/// }
+/// drop(w);
+/// r.read_to_end(&mut got)?;
+/// assert_eq!(got, data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`write_all_fd`]; [`Error::transferred`] equals `cursor.transferred()` (the count since
+/// the cursor was created, over every call).
 #[cfg(unix)]
-pub(crate) fn write_fd_loop(
-    fd: BorrowedFd<'_>,
-    cursor: &mut impl WriteWindow,
+pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
+    fd: Fd,
+    cursor: &mut IoCursor<'_, N>,
     opts: &FdOptions,
 ) -> Result<usize> {
-    let writer = FdWriter::new(fd, opts)?;
-    writer.run(|| {
-        write_loop(
-            cursor,
-            |window, _| writer.write(window),
-            |e| writer.not_ready(e),
-            || writer.interrupted(),
-        )
-    })
+    let fd = fd.as_fd();
+    let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
+    cursor.limit_bytes(writer.bytes_per_call());
+    drive_fd_write(
+        &writer,
+        cursor,
+        writes(|window, _| writer.write(window)),
+        opts,
+    )
 }
 
-/// How one fd-level loop writes: the write call for the fd's kind, the readiness wait on
-/// `EAGAIN` as the options allow, and the `SIGPIPE` protection.
-#[cfg(unix)]
-pub(crate) struct FdWriter<'fd> {
-    fd: BorrowedFd<'fd>,
-    mode: WriteMode,
-    waiter: Waiter,
-}
-
-#[cfg(unix)]
-impl<'fd> FdWriter<'fd> {
-    /// Finds out the fd's kind (unless `opts` says it) and starts the deadline clock.
-    pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> Result<Self> {
-        let kind = opts.fd_kind(fd).map_err(|e| Error::new(e, 0))?;
-        Ok(Self {
-            fd,
-            mode: WriteMode::for_kind(kind),
-            waiter: opts.waiter(),
-        })
-    }
-
-    /// Runs a loop made of this writer's calls, with `SIGPIPE` blocked around it if needed.
-    pub(crate) fn run(&self, body: impl FnOnce() -> Result<usize>) -> Result<usize> {
-        sys::with_write_mode(self.mode, body, |result| {
-            result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error()))
-        })
-    }
-
-    #[inline]
-    pub(crate) fn write(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.mode.write(self.fd, window)
-    }
-
-    pub(crate) fn not_ready(&self, e: io::Error) -> io::Result<()> {
-        self.waiter.wait(self.fd, Interest::Write, e)
-    }
-
-    pub(crate) fn interrupted(&self) -> io::Result<()> {
-        self.waiter.interrupted()
-    }
-}
-
+cfg_positional! {
 /// Writes every byte of `bufs` at `offset` with positional writes (`pwritev2` with `flags` on
 /// Linux, `pwritev` elsewhere), leaving the file position unchanged.
 ///
@@ -258,39 +181,34 @@ impl<'fd> FdWriter<'fd> {
 ///
 /// # Errors
 ///
-/// As [`write_all`], plus: [`InvalidInput`](io::ErrorKind::InvalidInput) when `offset`
+/// As [`write_all`], plus: [`InvalidInput`](std::io::ErrorKind::InvalidInput) when `offset`
 /// (plus the bytes written) exceeds `i64::MAX`; `ESPIPE` on pipes and sockets;
-/// [`WouldBlock`](io::ErrorKind::WouldBlock) with [`RwFlags::NOWAIT`](crate::RwFlags::NOWAIT)
+/// [`WouldBlock`](std::io::ErrorKind::WouldBlock) with [`RwFlags::NOWAIT`](crate::RwFlags::NOWAIT)
 /// when the write would block (regular files cannot be polled, so there is no wait);
-/// [`Unsupported`](io::ErrorKind::Unsupported) for non-empty `flags` off Linux.
-#[cfg(all(
-    unix,
-    not(any(
-        target_os = "haiku",
-        target_os = "nto",
-        target_os = "redox",
-        target_os = "solaris"
-    ))
-))]
+/// [`Unsupported`](std::io::ErrorKind::Unsupported) for non-empty `flags` off Linux.
 pub fn write_all_at<Fd: AsFd>(
     fd: Fd,
     bufs: &[IoSlice<'_>],
     offset: u64,
-    flags: sys::RwFlags,
+    flags: crate::RwFlags,
 ) -> Result<usize> {
     let fd = fd.as_fd();
     let mut cursor = IoCursor::new(bufs);
-    write_loop(
+    drive(
         &mut cursor,
-        |window, done| sys::pwrite_at_raw(fd, window, sys::offset_at(offset, done)?, flags),
-        Err,
-        no_hook,
+        Direction::Write,
+        writes(|window, done| {
+            crate::sys::pwrite_at_raw(fd, window, crate::sys::offset_at(offset, done)?, flags)
+        }),
+        &mut NoWait,
     )
+}
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     /// Accepts at most `per_call` bytes from the first `n_bufs` buffers, like std's
     /// `test_writer`.
@@ -444,58 +362,117 @@ mod tests {
     }
 }
 
+/// The write-sizing override, observed through call sizes on real fds.
+#[cfg(all(test, unix))]
+mod sizing_tests {
+    use super::*;
+    use crate::fd::{FdOptions, WriteSizing};
+    use crate::queue::WriteQueue;
+    use std::io::ErrorKind;
+    use std::os::unix::net::UnixDatagram;
+
+    /// Each `sendmsg` on a datagram socket is one datagram: the call sizes, exactly.
+    fn datagram_sizes(opts: &FdOptions, total: usize, via_queue: bool) -> Vec<usize> {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        let data = vec![9u8; total];
+        if via_queue {
+            let mut queue = WriteQueue::new();
+            queue.push_slice(&data);
+            queue.write_to_fd(&a, opts).unwrap();
+        } else {
+            write_all_fd(&a, &[IoSlice::new(&data)], opts).unwrap();
+        }
+        let mut sizes = Vec::new();
+        let mut buf = vec![0u8; total + 1];
+        while let Ok(n) = b.recv(&mut buf) {
+            sizes.push(n);
+        }
+        sizes
+    }
+
+    #[test]
+    fn fixed_sizing_caps_every_call() {
+        let opts = FdOptions::new().write_sizing(WriteSizing::Fixed(1000));
+        for via_queue in [false, true] {
+            assert_eq!(
+                datagram_sizes(&opts, 3500, via_queue),
+                [1000, 1000, 1000, 500],
+                "queue: {via_queue}"
+            );
+        }
+        assert_eq!(datagram_sizes(&FdOptions::new(), 3500, false), [3500]);
+        let unlimited = FdOptions::new().write_sizing(WriteSizing::Unlimited);
+        assert_eq!(datagram_sizes(&unlimited, 3500, true), [3500]);
+    }
+
+    /// On a pipe nobody reads: writes of at most `PIPE_BUF` bytes are atomic, so with a
+    /// 3000-byte cap the pipe takes a whole number of calls before `EAGAIN`, while one
+    /// uncapped call fills it to its capacity (64 KiB, not a multiple of 3000).
+    #[test]
+    fn fixed_sizing_is_honoured_on_a_pipe() {
+        let data = vec![1u8; 1 << 20];
+        let bufs = [IoSlice::new(&data)];
+        let written = |sizing| {
+            let (r, w) = std::io::pipe().unwrap();
+            rustix::io::ioctl_fionbio(&w, true).unwrap();
+            let opts = FdOptions::new().nonblocking().write_sizing(sizing);
+            let err = write_all_fd(&w, &bufs, &opts).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::WouldBlock);
+            drop(r);
+            err.transferred()
+        };
+        let capped = written(WriteSizing::Fixed(3000));
+        assert!(capped > 0 && capped % 3000 == 0, "{capped}");
+        let whole = written(WriteSizing::Auto);
+        assert_ne!(whole % 3000, 0, "{whole}");
+    }
+
+    #[test]
+    fn cursor_form_resumes_after_would_block() {
+        let (r, w) = std::io::pipe().unwrap();
+        rustix::io::ioctl_fionbio(&w, true).unwrap();
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let bufs: Vec<IoSlice<'_>> = data.chunks(1000).map(IoSlice::new).collect();
+        let mut cursor = IoCursor::new(&bufs);
+        let opts = FdOptions::new().nonblocking();
+        let mut got = Vec::new();
+        let mut r = r;
+        loop {
+            match write_all_fd_cursor(&w, &mut cursor, &opts) {
+                Ok(n) => {
+                    assert_eq!(n, data.len());
+                    break;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+                    assert_eq!(e.transferred(), cursor.transferred());
+                    let mut chunk = vec![0u8; 50_000];
+                    let n = std::io::Read::read(&mut r, &mut chunk).unwrap();
+                    got.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+        drop(w);
+        std::io::Read::read_to_end(&mut r, &mut got).unwrap();
+        assert_eq!(got, data);
+    }
+}
+
 /// The `SIGPIPE` masking path (used for pipes on kernels without `RWF_NOSIGNAL`, and on
 /// non-Linux Unix) cannot be reached through the public API on a 6.18 kernel, so it is
 /// forced here. It must run in a child process with `SIGPIPE` at its default disposition:
 /// the Rust runtime ignores `SIGPIPE`, which would hide a death.
 #[cfg(all(test, target_os = "linux"))]
-#[allow(unsafe_code)] // Signal-mask inspection in the test only.
 mod sigpipe_fallback_tests {
     use super::*;
-    use crate::fd::FdOptions;
-    use std::mem::MaybeUninit;
+    use crate::fd::{FdOptions, WriteMode};
+    use crate::sys::test_support::{
+        default_sigpipe, raise_sigpipe, set_sigpipe_blocked, sigpipe_blocked, sigpipe_pending,
+    };
     use std::process::Command;
 
     const CHILD: &str = "VECTORED_SIGPIPE_FALLBACK_CHILD";
-
-    fn sigpipe_pending() -> bool {
-        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-        // SAFETY: `sigpending` fills the set; it is only read after success.
-        unsafe {
-            assert_eq!(libc::sigpending(set.as_mut_ptr()), 0);
-            libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
-        }
-    }
-
-    fn sigpipe_blocked() -> bool {
-        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-        // SAFETY: a null new mask only queries; `set` is written on success.
-        unsafe {
-            assert_eq!(
-                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), set.as_mut_ptr()),
-                0
-            );
-            libc::sigismember(set.as_ptr(), libc::SIGPIPE) == 1
-        }
-    }
-
-    fn set_sigpipe_blocked(blocked: bool) {
-        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-        let how = if blocked {
-            libc::SIG_BLOCK
-        } else {
-            libc::SIG_UNBLOCK
-        };
-        // SAFETY: the set is initialized by `sigemptyset` before use.
-        unsafe {
-            libc::sigemptyset(set.as_mut_ptr());
-            libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
-            assert_eq!(
-                libc::pthread_sigmask(how, set.as_ptr(), std::ptr::null_mut()),
-                0
-            );
-        }
-    }
 
     /// Writes 1 MiB to a pipe whose reader closes after 100 KiB, through the masked path.
     fn masked_write_to_vanishing_reader() -> Error {
@@ -509,22 +486,10 @@ mod sigpipe_fallback_tests {
         let data = vec![7u8; 1 << 20];
         let bufs = [IoSlice::new(&data)];
         let opts = FdOptions::new();
-        let writer = FdWriter {
-            fd: w.as_fd(),
-            mode: WriteMode::PipeMasked,
-            waiter: opts.waiter(),
-        };
+        let writer = FdWriter::with_mode(w.as_fd(), WriteMode::PipeMasked, usize::MAX);
         let mut cursor = IoCursor::new(&bufs);
-        let err = writer
-            .run(|| {
-                write_loop(
-                    &mut cursor,
-                    |window, _| writer.write(window),
-                    |e| writer.not_ready(e),
-                    || writer.interrupted(),
-                )
-            })
-            .unwrap_err();
+        let step = writes(|window, _| writer.write(window));
+        let err = drive_fd_write(&writer, &mut cursor, step, &opts).unwrap_err();
         reader.join().unwrap();
         err
     }
@@ -535,14 +500,11 @@ mod sigpipe_fallback_tests {
         if std::env::var_os(CHILD).is_none() {
             return;
         }
-        // SAFETY: restoring the default disposition of SIGPIPE in this test process only.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        }
+        default_sigpipe();
         // 1. The loop's own SIGPIPE is consumed; the mask is restored.
         assert!(!sigpipe_blocked());
         let err = masked_write_to_vanishing_reader();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe, "{err}");
         assert!(err.transferred() >= 100 * 1024 && err.transferred() < 1 << 20);
         assert!(!sigpipe_pending(), "our SIGPIPE must be consumed");
         assert!(!sigpipe_blocked(), "the mask must be restored");
@@ -550,13 +512,10 @@ mod sigpipe_fallback_tests {
         // 2. A SIGPIPE the program already had pending is left alone, and a mask that
         //    already blocked SIGPIPE stays blocked.
         set_sigpipe_blocked(true);
-        // SAFETY: sends SIGPIPE to this thread; it is blocked, so it stays pending.
-        unsafe {
-            libc::pthread_kill(libc::pthread_self(), libc::SIGPIPE);
-        }
+        raise_sigpipe();
         assert!(sigpipe_pending());
         let err = masked_write_to_vanishing_reader();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe, "{err}");
         assert!(
             sigpipe_pending(),
             "a pre-existing SIGPIPE must stay pending"

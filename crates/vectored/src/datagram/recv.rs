@@ -7,7 +7,9 @@ use std::ops::Range;
 use std::os::fd::AsFd;
 
 use super::{DatagramError, DatagramProgress};
-use crate::sys::{self, Interest, RecvMeta};
+use crate::fd::{Interest, Waiter};
+use crate::step::Retry;
+use crate::sys::{self, RecvMeta};
 use crate::FdOptions;
 
 /// One received datagram: where its bytes are in the caller's buffers, and whether they were
@@ -259,7 +261,7 @@ pub fn recv_datagrams<Fd: AsFd>(
     opts: &FdOptions,
 ) -> Result<usize, DatagramError> {
     let fd = fd.as_fd();
-    let waiter = opts.waiter();
+    let mut waiter = Waiter::new(fd, Interest::Read, opts);
     let fail = |e| DatagramError::new(e, DatagramProgress::default());
     loop {
         match recv_step(fd, bufs, out) {
@@ -268,7 +270,7 @@ pub fn recv_datagrams<Fd: AsFd>(
                 waiter.interrupted().map_err(fail)?;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                waiter.wait(fd, Interest::Read, e).map_err(fail)?;
+                waiter.not_ready(e).map_err(fail)?;
             }
             Err(e) => return Err(fail(e)),
         }

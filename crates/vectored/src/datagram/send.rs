@@ -6,7 +6,9 @@ use std::os::fd::AsFd;
 
 use super::plan::{self, Entry, Limits};
 use super::{Datagram, DatagramError, DatagramProgress};
-use crate::sys::{self, Interest, OutMessage, MAX_MESSAGES_PER_CALL};
+use crate::fd::{Interest, Waiter};
+use crate::step::Retry;
+use crate::sys::{self, OutMessage, MAX_MESSAGES_PER_CALL};
 use crate::FdOptions;
 
 /// Per-socket state of datagram sending: whether the socket takes segmentation offload, and
@@ -129,7 +131,7 @@ impl DatagramSender {
         opts: &FdOptions,
     ) -> Result<DatagramProgress, DatagramError> {
         let fd = fd.as_fd();
-        let waiter = opts.waiter();
+        let mut waiter = Waiter::new(fd, Interest::Write, opts);
         let mut progress = DatagramProgress::default();
         while progress.datagrams < datagrams.len() {
             match self.send_step(fd, &datagrams[progress.datagrams..]) {
@@ -138,7 +140,7 @@ impl DatagramSender {
                     .interrupted()
                     .map_err(|e| DatagramError::new(e, progress))?,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiter
-                    .wait(fd, Interest::Write, e)
+                    .not_ready(e)
                     .map_err(|e| DatagramError::new(e, progress))?,
                 Err(e) => return Err(DatagramError::new(e, progress)),
             }

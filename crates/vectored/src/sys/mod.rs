@@ -16,6 +16,9 @@
 mod sigpipe;
 mod unix;
 
+#[cfg(test)]
+pub(crate) use sigpipe::test_support;
+pub(crate) use sigpipe::without_sigpipe;
 pub use unix::*;
 
 #[cfg(target_os = "linux")]

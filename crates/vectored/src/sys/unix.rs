@@ -2,7 +2,6 @@
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::Duration;
 
 use bitflags::bitflags;
 
@@ -209,6 +208,7 @@ pub fn readv<Fd: AsFd>(fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize>
     clamped_mut(bufs, |bufs| readv_raw(fd.as_fd(), bufs))
 }
 
+cfg_positional! {
 /// `pwritev(2)`: writes the buffers at `offset`, leaving the file position unchanged.
 ///
 /// Same limits as [`writev`]. An `offset` above `i64::MAX` fails with `InvalidInput`.
@@ -228,17 +228,13 @@ pub fn readv<Fd: AsFd>(fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize>
 ///
 /// - [Linux](https://man7.org/linux/man-pages/man2/pwritev.2.html)
 /// - [FreeBSD](https://man.freebsd.org/cgi/man.cgi?query=pwritev&sektion=2)
-#[cfg(not(any(
-    target_os = "haiku",
-    target_os = "nto",
-    target_os = "redox",
-    target_os = "solaris"
-)))]
 pub fn pwritev<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], offset: u64) -> io::Result<usize> {
     let offset = check_offset(offset)?;
     clamped(bufs, |bufs| Ok(rustix::io::pwritev(fd, bufs, offset)?))
 }
+}
 
+cfg_positional! {
 /// `preadv(2)`: reads into the buffers from `offset`, leaving the file position unchanged.
 ///
 /// Same limits as [`readv`]. Returns 0 at or past end of file.
@@ -260,15 +256,10 @@ pub fn pwritev<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], offset: u64) -> io::Resul
 /// # References
 ///
 /// - [Linux](https://man7.org/linux/man-pages/man2/preadv.2.html)
-#[cfg(not(any(
-    target_os = "haiku",
-    target_os = "nto",
-    target_os = "redox",
-    target_os = "solaris"
-)))]
 pub fn preadv<Fd: AsFd>(fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: u64) -> io::Result<usize> {
     let offset = check_offset(offset)?;
     clamped_mut(bufs, |bufs| Ok(rustix::io::preadv(fd, bufs, offset)?))
+}
 }
 
 /// The raw offset for the `*v2` calls: `None` is `-1`, "use and update the file position".
@@ -441,13 +432,8 @@ pub(crate) fn sendmsg_raw(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Resul
     )
 }
 
+cfg_positional! {
 /// Positional write used by the `_at` loop: `pwritev2` on Linux, `pwritev` elsewhere.
-#[cfg(not(any(
-    target_os = "haiku",
-    target_os = "nto",
-    target_os = "redox",
-    target_os = "solaris"
-)))]
 #[inline]
 pub(crate) fn pwrite_at_raw(
     fd: BorrowedFd<'_>,
@@ -465,14 +451,10 @@ pub(crate) fn pwrite_at_raw(
         Ok(rustix::io::pwritev(fd, bufs, offset)?)
     }
 }
+}
 
+cfg_positional! {
 /// Positional read used by the `_at` loop: `preadv2` on Linux, `preadv` elsewhere.
-#[cfg(not(any(
-    target_os = "haiku",
-    target_os = "nto",
-    target_os = "redox",
-    target_os = "solaris"
-)))]
 #[inline]
 pub(crate) fn pread_at_raw(
     fd: BorrowedFd<'_>,
@@ -489,6 +471,7 @@ pub(crate) fn pread_at_raw(
         no_flags(flags)?;
         Ok(rustix::io::preadv(fd, bufs, offset)?)
     }
+}
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -513,126 +496,20 @@ pub(crate) fn is_epipe(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::EPIPE)
 }
 
-/// How a write loop writes to an fd of a given kind without risking `SIGPIPE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WriteMode {
-    /// `sendmsg(MSG_NOSIGNAL)`.
-    Sendmsg,
-    /// `pwritev2(offset -1, RWF_NOSIGNAL)`.
-    #[cfg(target_os = "linux")]
-    PipeNoSignal,
-    /// `writev`; the caller must block `SIGPIPE` around the loop ([`WriteMode::needs_mask`]).
-    PipeMasked,
-    /// Plain `writev`: the fd cannot raise `SIGPIPE`.
-    Writev,
+/// The running kernel's `(major, minor)` version, from `/proc/sys/kernel/osrelease`.
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) fn kernel_version() -> Option<(u32, u32)> {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+    parse_kernel_version(&release)
 }
 
-impl WriteMode {
-    pub(crate) fn for_kind(kind: FdKind) -> Self {
-        match kind {
-            FdKind::Socket => Self::Sendmsg,
-            FdKind::Pipe => pipe_mode(),
-            FdKind::Other => Self::Writev,
-        }
-    }
-
-    pub(crate) fn needs_mask(self) -> bool {
-        self == Self::PipeMasked
-    }
-
-    #[inline]
-    pub(crate) fn write(self, fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Self::Sendmsg => sendmsg_raw(fd, bufs),
-            #[cfg(target_os = "linux")]
-            Self::PipeNoSignal => pwritev2_raw(fd, bufs, u64::MAX, RwFlags::NOSIGNAL),
-            Self::PipeMasked | Self::Writev => writev_raw(fd, bufs),
-        }
-    }
-}
-
-/// Whether the kernel takes `RWF_NOSIGNAL` on pipes, probed once per process with a one-byte
-/// write into a fresh pipe (a zero-length write would not reach the flag check).
-#[cfg(target_os = "linux")]
-fn pipe_mode() -> WriteMode {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    const UNKNOWN: u8 = 0;
-    const YES: u8 = 1;
-    const NO: u8 = 2;
-    static SUPPORT: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-    let mut support = SUPPORT.load(Ordering::Relaxed);
-    if support == UNKNOWN {
-        let probe = || -> io::Result<usize> {
-            let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-            pwritev2_raw(
-                w.as_fd(),
-                &[IoSlice::new(b"\0")],
-                u64::MAX,
-                RwFlags::NOSIGNAL,
-            )
-        };
-        support = if probe().is_ok() { YES } else { NO };
-        SUPPORT.store(support, Ordering::Relaxed);
-    }
-    if support == YES {
-        WriteMode::PipeNoSignal
-    } else {
-        WriteMode::PipeMasked
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pipe_mode() -> WriteMode {
-    WriteMode::PipeMasked
-}
-
-/// Runs `f` with `SIGPIPE` blocked on this thread if `mode` needs it.
-pub(crate) fn with_write_mode<T>(
-    mode: WriteMode,
-    f: impl FnOnce() -> T,
-    is_epipe: impl FnOnce(&T) -> bool,
-) -> T {
-    if mode.needs_mask() {
-        super::sigpipe::without_sigpipe(f, is_epipe)
-    } else {
-        f()
-    }
-}
-
-/// Which readiness a loop waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Interest {
-    Read,
-    Write,
-}
-
-/// `poll(2)` on one fd: waits until it is ready for `interest` or `timeout` passes.
-///
-/// Returns `Ok(true)` when ready (including error and hang-up conditions, which the next
-/// read or write reports), `Ok(false)` on timeout. `EINTR` is returned to the caller, which
-/// recomputes its timeout.
-pub(crate) fn poll_one(
-    fd: BorrowedFd<'_>,
-    interest: Interest,
-    timeout: Option<Duration>,
-) -> io::Result<bool> {
-    use rustix::event::{poll, PollFd, PollFlags, Timespec};
-    let events = match interest {
-        Interest::Read => PollFlags::IN,
-        Interest::Write => PollFlags::OUT,
-    };
-    let mut fds = [PollFd::from_borrowed_fd(fd, events)];
-    // Durations too long for a timespec are as good as forever.
-    let timeout = timeout.and_then(|t| Timespec::try_from(t).ok());
-    let ready = poll(&mut fds, timeout.as_ref())?;
-    if ready == 0 {
-        return Ok(false);
-    }
-    if fds[0].revents().contains(PollFlags::NVAL) {
-        return Err(io::Error::from_raw_os_error(libc::EBADF));
-    }
-    Ok(true)
+/// Parses a release string such as `6.18.0-rc1`.
+#[cfg(all(test, target_os = "linux"))]
+fn parse_kernel_version(release: &str) -> Option<(u32, u32)> {
+    let mut parts = release.trim().split(['.', '-']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 #[cfg(test)]
@@ -671,18 +548,10 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn rwf_nosignal_is_used_on_pipes_when_the_kernel_has_it() {
-        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-        let mut parts = release
-            .trim()
-            .split(['.', '-'])
-            .map(|p| p.parse::<u32>().unwrap_or(0));
-        let version = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        let expected = if version >= (6, 18) {
-            WriteMode::PipeNoSignal
-        } else {
-            WriteMode::PipeMasked
-        };
-        assert_eq!(pipe_mode(), expected, "kernel {}", release.trim());
+    fn kernel_versions_parse() {
+        assert_eq!(parse_kernel_version("6.18.0-rc1\n"), Some((6, 18)));
+        assert_eq!(parse_kernel_version("5.4.0-150-generic"), Some((5, 4)));
+        assert_eq!(parse_kernel_version("garbage"), None);
+        assert!(kernel_version().is_some());
     }
 }

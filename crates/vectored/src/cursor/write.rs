@@ -1,107 +1,12 @@
-//! Cursors that walk a caller's buffer list by byte count, without copying data.
-//!
-//! A vectored call may transfer any prefix of the bytes it is offered. The cursors here turn
-//! "the kernel took `n` bytes" into "this is the next window of at most [`IOV_MAX`] descriptors
-//! to offer", with three guarantees:
-//!
-//! - **The caller's list is never modified.** Windows are either a sub-slice of the caller's
-//!   list (the common case: whole buffers were written) or a private copy of descriptors in
-//!   which only the first one is shortened (after a transfer ended inside a buffer).
-//! - **Linear cost.** Each descriptor is examined a bounded number of times over a whole
-//!   transfer, however the transfer is split: O(number of buffers), never O(n²).
-//! - **No allocation and no data copies.** The private window lives inside the cursor.
-//!
-//! The cursors make no system calls; the loops in this crate and in your code drive them.
+//! The write cursor: windows over a caller's `&[IoSlice]`, sub-slices of it where possible.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::IoSlice;
 
 use arrayvec::ArrayVec;
 
+use super::{clamp_limits, Overrun};
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
-
-/// A writer or reader claimed to transfer more bytes than it was offered.
-///
-/// Returned by [`IoCursor::advance`] and [`IoCursorMut::advance`]. A correct `Write` or `Read`
-/// never does this, so the loops report it as an [`io::ErrorKind::InvalidData`] error instead
-/// of panicking like `IoSlice::advance_slices` does.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::IoSlice;
-/// use vectored::IoCursor;
-///
-/// let bufs = [IoSlice::new(b"abc")];
-/// let mut cursor = IoCursor::new(&bufs);
-/// cursor.window();
-/// let err = cursor.advance(4).unwrap_err();
-/// assert_eq!((err.claimed(), err.offered()), (4, 3));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overrun {
-    claimed: usize,
-    offered: usize,
-}
-
-impl Overrun {
-    pub(crate) fn new(claimed: usize, offered: usize) -> Self {
-        Self { claimed, offered }
-    }
-
-    /// The byte count the writer or reader returned.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::io::IoSlice;
-    /// let bufs = [IoSlice::new(b"ab")];
-    /// let mut cursor = vectored::IoCursor::new(&bufs);
-    /// cursor.window();
-    /// assert_eq!(cursor.advance(9).unwrap_err().claimed(), 9);
-    /// ```
-    pub fn claimed(&self) -> usize {
-        self.claimed
-    }
-
-    /// The number of bytes the last window offered.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::io::IoSlice;
-    /// let bufs = [IoSlice::new(b"ab")];
-    /// let mut cursor = vectored::IoCursor::new(&bufs);
-    /// cursor.window();
-    /// assert_eq!(cursor.advance(9).unwrap_err().offered(), 2);
-    /// ```
-    pub fn offered(&self) -> usize {
-        self.offered
-    }
-}
-
-impl fmt::Display for Overrun {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "I/O object reported {} bytes transferred but was offered only {}",
-            self.claimed, self.offered
-        )
-    }
-}
-
-impl std::error::Error for Overrun {}
-
-impl From<Overrun> for io::Error {
-    fn from(err: Overrun) -> Self {
-        io::Error::new(io::ErrorKind::InvalidData, err)
-    }
-}
-
-/// Clamps the requested limits to what a window of `N` descriptors can hold.
-fn clamp_limits<const N: usize>(max_iovecs: usize, max_bytes: usize) -> (usize, usize) {
-    (max_iovecs.clamp(1, N.max(1)), max_bytes.max(1))
-}
 
 /// A zero-copy cursor over a caller's `&[IoSlice]` for write loops.
 ///
@@ -112,6 +17,12 @@ fn clamp_limits<const N: usize>(max_iovecs: usize, max_bytes: usize) -> (usize, 
 ///
 /// `N` is the capacity of the private window, `IOV_MAX` by default; a smaller `N` makes the
 /// cursor smaller (useful inside futures) at the price of more calls for long lists.
+/// Windows never exceed [`IOV_MAX`] descriptors, whatever `N`. `N` must be at least 1: a
+/// cursor whose window could hold nothing is rejected at compile time.
+///
+/// ```compile_fail
+/// let cursor = vectored::IoCursor::<0>::with_limits(&[], 1, 1);
+/// ```
 ///
 /// # Examples
 ///
@@ -161,6 +72,9 @@ pub struct IoCursor<'s, const N: usize = IOV_MAX> {
     transferred: usize,
     max_iovecs: usize,
     max_bytes: usize,
+    /// Set when bytes remain but `transferred` cannot count them (aliased slices totalling
+    /// more than `usize::MAX` bytes).
+    count_overflow: bool,
 }
 
 impl<'s> IoCursor<'s> {
@@ -217,10 +131,14 @@ impl<'s, const N: usize> IoCursor<'s, N> {
             transferred: 0,
             max_iovecs,
             max_bytes,
+            count_overflow: false,
         }
     }
 
-    /// The descriptors to offer next; empty once every byte has been transferred.
+    /// The descriptors to offer next; empty once every byte has been transferred (or, with
+    /// aliased slices totalling more than `usize::MAX` bytes, once
+    /// [`transferred`](Self::transferred) reaches `usize::MAX`: the loops of this crate then
+    /// fail with `InvalidInput` rather than let the count wrap).
     ///
     /// The window never starts with an empty buffer, so a non-empty window always offers at
     /// least one byte. Calling `window` again without [`advance`](Self::advance) in between
@@ -288,10 +206,7 @@ impl<'s, const N: usize> IoCursor<'s, N> {
     #[inline]
     pub fn advance(&mut self, n: usize) -> Result<(), Overrun> {
         if n > self.wbytes {
-            return Err(Overrun {
-                claimed: n,
-                offered: self.wbytes,
-            });
+            return Err(Overrun::new(n, self.wbytes));
         }
         self.transferred += n;
         if self.head_cut {
@@ -378,6 +293,27 @@ impl<'s, const N: usize> IoCursor<'s, N> {
             - self.off
     }
 
+    #[cfg(test)]
+    pub(crate) fn set_transferred_for_test(&mut self, transferred: usize) {
+        self.transferred = transferred;
+    }
+
+    /// Whether the cursor stopped because `transferred` cannot count further (the window
+    /// is empty although bytes remain).
+    pub(crate) fn count_overflow(&self) -> bool {
+        self.count_overflow
+    }
+
+    /// Lowers the byte limit of the windows to `max_bytes` (at least 1); the current window
+    /// is dropped and rebuilt by the next [`window`](Self::window).
+    pub(crate) fn limit_bytes(&mut self, max_bytes: usize) {
+        let max_bytes = max_bytes.max(1);
+        if max_bytes < self.max_bytes {
+            self.max_bytes = max_bytes;
+            self.clear_window();
+        }
+    }
+
     /// Length of window entry `j`.
     #[inline]
     fn entry_len(&self, j: usize) -> usize {
@@ -404,6 +340,8 @@ impl<'s, const N: usize> IoCursor<'s, N> {
     #[inline]
     fn fill(&mut self) {
         let bufs = self.bufs;
+        // The window never holds more than `transferred` can still count.
+        let max_bytes = self.max_bytes.min(usize::MAX - self.transferred);
         if self.wlen == 0 {
             // Start a window at (idx, off), skipping exhausted and empty buffers.
             while let Some(buf) = bufs.get(self.idx) {
@@ -416,12 +354,18 @@ impl<'s, const N: usize> IoCursor<'s, N> {
             let Some(first) = bufs.get(self.idx) else {
                 return;
             };
-            if self.off != 0 || first.len() > self.max_bytes {
+            if max_bytes == 0 {
+                // `usize::MAX` bytes transferred and more to go: an empty window, and the
+                // loops report the overflow (see `count_overflow`).
+                self.count_overflow = true;
+                return;
+            }
+            if self.off != 0 || first.len() > max_bytes {
                 // The window cannot start as a sub-slice of the caller's list: its first
                 // descriptor starts inside a buffer, or must stop before its end.
                 let first: &'s [u8] = first;
                 let avail = first.len() - self.off;
-                let take = avail.min(self.max_bytes);
+                let take = avail.min(max_bytes);
                 self.head_cut = take < avail;
                 self.scratch
                     .push(IoSlice::new(&first[self.off..self.off + take]));
@@ -449,7 +393,7 @@ impl<'s, const N: usize> IoCursor<'s, N> {
         if next >= end {
             return;
         }
-        let (count, bytes) = prefix_within(&bufs[next..end], self.max_bytes - self.wbytes);
+        let (count, bytes) = prefix_within(&bufs[next..end], max_bytes - self.wbytes);
         if self.in_scratch {
             let appended = self
                 .scratch
@@ -467,12 +411,16 @@ impl<'s, const N: usize> IoCursor<'s, N> {
 /// The longest prefix of `bufs` whose total length is at most `room`: (count, bytes).
 #[inline]
 fn prefix_within(bufs: &[IoSlice<'_>], room: usize) -> (usize, usize) {
-    // Fast path, one branch-free (vectorizable) pass: everything fits. The wrapping sum
-    // cannot wrap for slices of real memory (at most IOV_MAX of them, each shorter than the
-    // address space); and if it somehow did, the window would merely exceed the byte budget,
-    // which the kernel truncates: a short write, not an error.
-    let total = bufs.iter().fold(0usize, |acc, b| acc.wrapping_add(b.len()));
-    if total <= room {
+    // Fast path, one branch-free (vectorizable) pass: everything fits. The sum wraps, so it
+    // is trusted only when every length is below 2^(BITS - 11) (the OR of the lengths says
+    // so): at most IOV_MAX = 2^10 of those cannot wrap. Otherwise (aliased slices totalling
+    // more than the address space, or huge buffers on 32-bit targets) the exact loop below
+    // decides, so a window's byte count is always exact.
+    debug_assert!(bufs.len() <= IOV_MAX);
+    let (total, bits) = bufs.iter().fold((0usize, 0usize), |(sum, bits), b| {
+        (sum.wrapping_add(b.len()), bits | b.len())
+    });
+    if total <= room && bits >> (usize::BITS - 11) == 0 {
         return (bufs.len(), total);
     }
     let mut bytes = 0;
@@ -494,381 +442,6 @@ impl<const N: usize> fmt::Debug for IoCursor<'_, N> {
             .field("window_len", &self.wlen)
             .field("window_bytes", &self.wbytes)
             .field("transferred", &self.transferred)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A window entry: `IoSlice` for writes, `IoSliceMut` for reads.
-pub(crate) trait Entry {
-    fn entry_len(&self) -> usize;
-    fn entry_advance(&mut self, n: usize);
-}
-
-impl Entry for IoSlice<'_> {
-    #[inline]
-    fn entry_len(&self) -> usize {
-        self.len()
-    }
-    #[inline]
-    fn entry_advance(&mut self, n: usize) {
-        self.advance(n);
-    }
-}
-
-impl Entry for IoSliceMut<'_> {
-    #[inline]
-    fn entry_len(&self) -> usize {
-        self.len()
-    }
-    #[inline]
-    fn entry_advance(&mut self, n: usize) {
-        self.advance(n);
-    }
-}
-
-/// A run of bytes a window entry is made from: `&[u8]` for writes, `&mut [u8]` for reads.
-pub(crate) trait Piece: Sized {
-    type Entry: Entry;
-    fn piece_len(&self) -> usize;
-    fn empty() -> Self;
-    /// Splits off the first `mid` bytes.
-    fn split(self, mid: usize) -> (Self, Self);
-    fn into_entry(self) -> Self::Entry;
-}
-
-impl<'s> Piece for &'s [u8] {
-    type Entry = IoSlice<'s>;
-    #[inline]
-    fn piece_len(&self) -> usize {
-        self.len()
-    }
-    #[inline]
-    fn empty() -> Self {
-        &[]
-    }
-    #[inline]
-    fn split(self, mid: usize) -> (Self, Self) {
-        self.split_at(mid)
-    }
-    #[inline]
-    fn into_entry(self) -> IoSlice<'s> {
-        IoSlice::new(self)
-    }
-}
-
-impl<'s> Piece for &'s mut [u8] {
-    type Entry = IoSliceMut<'s>;
-    #[inline]
-    fn piece_len(&self) -> usize {
-        self.len()
-    }
-    #[inline]
-    fn empty() -> Self {
-        &mut []
-    }
-    #[inline]
-    fn split(self, mid: usize) -> (Self, Self) {
-        self.split_at_mut(mid)
-    }
-    #[inline]
-    fn into_entry(self) -> IoSliceMut<'s> {
-        IoSliceMut::new(self)
-    }
-}
-
-/// A window over a stream of pieces, kept in private storage: the engine of
-/// [`IoCursorMut`] and of the write queue's flush.
-///
-/// Pieces are taken from `rest` in order, each exactly once; empty pieces are skipped; a piece
-/// longer than the byte budget is offered in budget-sized parts. After a short transfer only
-/// the first entry is adjusted, and the consumed front is reclaimed once at least half the
-/// storage is consumed, so the work is O(pieces) over a whole transfer.
-pub(crate) struct Gather<P: Piece, I, const N: usize> {
-    rest: I,
-    /// The part of the current piece not yet in the window (non-empty only for pieces longer
-    /// than the byte budget).
-    pending: P,
-    /// The window is `scratch[start..]`.
-    scratch: ArrayVec<P::Entry, N>,
-    start: usize,
-    wbytes: usize,
-    transferred: usize,
-    max_iovecs: usize,
-    max_bytes: usize,
-}
-
-impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
-    #[inline]
-    pub(crate) fn new(rest: I, max_iovecs: usize, max_bytes: usize) -> Self {
-        let (max_iovecs, max_bytes) = clamp_limits::<N>(max_iovecs, max_bytes);
-        Self {
-            rest,
-            pending: P::empty(),
-            scratch: ArrayVec::new(),
-            start: 0,
-            wbytes: 0,
-            transferred: 0,
-            max_iovecs,
-            max_bytes,
-        }
-    }
-
-    #[inline]
-    pub(crate) fn window(&mut self) -> &mut [P::Entry] {
-        self.fill();
-        &mut self.scratch[self.start..]
-    }
-
-    pub(crate) fn window_bytes(&self) -> usize {
-        self.wbytes
-    }
-
-    pub(crate) fn transferred(&self) -> usize {
-        self.transferred
-    }
-
-    #[inline]
-    pub(crate) fn advance(&mut self, n: usize) -> Result<(), Overrun> {
-        if n > self.wbytes {
-            return Err(Overrun {
-                claimed: n,
-                offered: self.wbytes,
-            });
-        }
-        self.transferred += n;
-        self.wbytes -= n;
-        let mut left = n;
-        while left > 0 {
-            let first = &mut self.scratch[self.start];
-            if left < first.entry_len() {
-                first.entry_advance(left);
-                break;
-            }
-            left -= first.entry_len();
-            self.start += 1;
-        }
-        Ok(())
-    }
-
-    /// Tops the window up to the limits, taking pieces in order.
-    #[inline]
-    fn fill(&mut self) {
-        if self.start == self.scratch.len() {
-            self.scratch.clear();
-            self.start = 0;
-        } else if self.start >= N / 2 {
-            self.scratch.drain(..self.start);
-            self.start = 0;
-        }
-        let limit = (self.start + self.max_iovecs).min(N);
-        while self.scratch.len() < limit {
-            let piece = if self.pending.piece_len() > 0 {
-                std::mem::replace(&mut self.pending, P::empty())
-            } else {
-                match self.rest.next() {
-                    Some(piece) if piece.piece_len() == 0 => continue,
-                    Some(piece) => piece,
-                    None => break,
-                }
-            };
-            let room = self.max_bytes - self.wbytes;
-            let piece = if piece.piece_len() <= room {
-                piece
-            } else if self.scratch.len() == self.start {
-                // An empty window and a piece over the byte budget: offer a budget-sized part.
-                let (part, rest) = piece.split(room);
-                self.pending = rest;
-                part
-            } else {
-                self.pending = piece;
-                break;
-            };
-            self.wbytes += piece.piece_len();
-            // Cannot fail: `limit` is at most the capacity.
-            let _ = self.scratch.try_push(piece.into_entry());
-        }
-    }
-}
-
-type BytesOf<'s, 'a> = fn(&'s mut IoSliceMut<'a>) -> &'s mut [u8];
-
-fn bytes_of<'s>(buf: &'s mut IoSliceMut<'_>) -> &'s mut [u8] {
-    buf
-}
-
-/// A zero-copy cursor over a caller's `&mut [IoSliceMut]` for read loops.
-///
-/// The read-side twin of [`IoCursor`]: [`window`](Self::window) gives the buffers to fill
-/// next (at most `min(N, IOV_MAX)` descriptors and [`MAX_BYTES_PER_CALL`] bytes), and
-/// [`advance`](Self::advance) records how many bytes the last call filled. Buffers are filled
-/// strictly in order; zero-length buffers are skipped. The caller's `IoSliceMut` list is
-/// borrowed for the cursor's lifetime but never modified.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::{IoSliceMut, Read};
-/// use vectored::IoCursorMut;
-///
-/// let mut src: &[u8] = b"hello world";
-/// let (mut a, mut b) = ([0u8; 5], [0u8; 6]);
-/// {
-///     let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
-///     let mut cursor = IoCursorMut::new(&mut bufs);
-///     loop {
-///         let window = cursor.window();
-///         if window.is_empty() {
-///             break;
-///         }
-///         // Read at most 3 bytes per call.
-///         let n = (&mut src).take(3).read_vectored(window).unwrap();
-///         cursor.advance(n).unwrap();
-///     }
-/// }
-/// assert_eq!((&a, &b), (b"hello", b" world"));
-/// ```
-pub struct IoCursorMut<'s, 'a, const N: usize = IOV_MAX> {
-    gather: Gather<
-        &'s mut [u8],
-        std::iter::Map<std::slice::IterMut<'s, IoSliceMut<'a>>, BytesOf<'s, 'a>>,
-        N,
-    >,
-}
-
-impl<'s, 'a> IoCursorMut<'s, 'a> {
-    /// Creates a cursor at the start of `bufs`, with the platform's limits.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    ///
-    /// let mut a = [0u8; 4];
-    /// let mut bufs = [IoSliceMut::new(&mut a)];
-    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
-    /// assert_eq!(cursor.window().len(), 1);
-    /// ```
-    #[inline]
-    pub fn new(bufs: &'s mut [IoSliceMut<'a>]) -> Self {
-        Self::with_limits(bufs, IOV_MAX, MAX_BYTES_PER_CALL)
-    }
-}
-
-impl<'s, 'a, const N: usize> IoCursorMut<'s, 'a, N> {
-    /// Creates a cursor whose windows hold at most `max_iovecs` descriptors (clamped to
-    /// `1..=N`) and at most `max_bytes` bytes (at least 1).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    /// use vectored::IoCursorMut;
-    ///
-    /// let mut a = [0u8; 10];
-    /// let mut bufs = [IoSliceMut::new(&mut a)];
-    /// let mut cursor = IoCursorMut::<4>::with_limits(&mut bufs, 4, 6);
-    /// assert_eq!(cursor.window()[0].len(), 6);
-    /// ```
-    #[inline]
-    pub fn with_limits(
-        bufs: &'s mut [IoSliceMut<'a>],
-        max_iovecs: usize,
-        max_bytes: usize,
-    ) -> Self {
-        let pieces = bufs.iter_mut().map(bytes_of as BytesOf<'s, 'a>);
-        Self {
-            gather: Gather::new(pieces, max_iovecs, max_bytes),
-        }
-    }
-
-    /// The buffers to fill next; empty once every buffer is full.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    ///
-    /// let mut a = [0u8; 2];
-    /// let mut bufs = [IoSliceMut::new(&mut []), IoSliceMut::new(&mut a)];
-    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
-    /// assert_eq!(cursor.window().len(), 1);
-    /// cursor.advance(2).unwrap();
-    /// assert!(cursor.window().is_empty());
-    /// ```
-    #[inline]
-    pub fn window(&mut self) -> &mut [IoSliceMut<'s>] {
-        self.gather.window()
-    }
-
-    /// The number of bytes the current window can take.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    ///
-    /// let (mut a, mut b) = ([0u8; 2], [0u8; 3]);
-    /// let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
-    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
-    /// cursor.window();
-    /// assert_eq!(cursor.window_bytes(), 5);
-    /// ```
-    pub fn window_bytes(&self) -> usize {
-        self.gather.window_bytes()
-    }
-
-    /// Records that the last call filled the first `n` bytes of the current window.
-    ///
-    /// # Errors
-    ///
-    /// [`Overrun`] if `n` exceeds [`window_bytes`](Self::window_bytes); the cursor is
-    /// unchanged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    ///
-    /// let mut a = [0u8; 4];
-    /// let mut bufs = [IoSliceMut::new(&mut a)];
-    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
-    /// cursor.window()[0][..3].copy_from_slice(b"abc");
-    /// cursor.advance(3).unwrap();
-    /// assert_eq!(cursor.window()[0].len(), 1);
-    /// ```
-    #[inline]
-    pub fn advance(&mut self, n: usize) -> Result<(), Overrun> {
-        self.gather.advance(n)
-    }
-
-    /// Total bytes passed to [`advance`](Self::advance) so far.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::io::IoSliceMut;
-    ///
-    /// let mut a = [0u8; 4];
-    /// let mut bufs = [IoSliceMut::new(&mut a)];
-    /// let mut cursor = vectored::IoCursorMut::new(&mut bufs);
-    /// cursor.window();
-    /// cursor.advance(4).unwrap();
-    /// assert_eq!(cursor.transferred(), 4);
-    /// ```
-    pub fn transferred(&self) -> usize {
-        self.gather.transferred()
-    }
-}
-
-impl<const N: usize> fmt::Debug for IoCursorMut<'_, '_, N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IoCursorMut")
-            .field(
-                "window_len",
-                &(self.gather.scratch.len() - self.gather.start),
-            )
-            .field("window_bytes", &self.gather.wbytes)
-            .field("transferred", &self.gather.transferred)
             .finish_non_exhaustive()
     }
 }
@@ -961,21 +534,11 @@ mod tests {
         let bufs = [IoSlice::new(b"abc")];
         let mut cursor = IoCursor::new(&bufs);
         cursor.window();
-        assert_eq!(
-            cursor.advance(4),
-            Err(Overrun {
-                claimed: 4,
-                offered: 3
-            })
-        );
+        assert_eq!(cursor.advance(4), Err(Overrun::new(4, 3)));
         assert_eq!(cursor.transferred(), 0);
         assert_eq!(concat(cursor.window()), b"abc");
-        let io: io::Error = Overrun {
-            claimed: 4,
-            offered: 3,
-        }
-        .into();
-        assert_eq!(io.kind(), io::ErrorKind::InvalidData);
+        let io: std::io::Error = Overrun::new(4, 3).into();
+        assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
     }
 
     #[test]
@@ -1063,93 +626,51 @@ mod tests {
     }
 
     #[test]
+    fn windows_never_exceed_iov_max_whatever_n() {
+        let data = vec![[1u8]; 3000];
+        let bufs: Vec<IoSlice<'_>> = data.iter().map(|b| IoSlice::new(b)).collect();
+        let mut cursor = IoCursor::<4096>::with_limits(&bufs, 4096, usize::MAX);
+        assert_eq!(cursor.window().len(), IOV_MAX);
+    }
+
+    #[test]
+    fn transferred_never_wraps() {
+        // Aliased slices can total more than usize::MAX bytes; start near the limit.
+        let bufs = [IoSlice::new(b"abcdef")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.transferred = usize::MAX - 4;
+        assert_eq!(
+            concat(cursor.window()),
+            b"abcd",
+            "capped at what can be counted"
+        );
+        cursor.advance(3).unwrap();
+        assert_eq!(concat(cursor.window()), b"d");
+        cursor.advance(1).unwrap();
+        assert!(cursor.window().is_empty());
+        assert!(
+            cursor.count_overflow(),
+            "bytes remain that cannot be counted"
+        );
+        assert_eq!(cursor.transferred(), usize::MAX);
+    }
+
+    #[test]
+    fn limit_bytes_rebuilds_the_window() {
+        let bufs = [IoSlice::new(b"abcdef"), IoSlice::new(b"gh")];
+        let mut cursor = IoCursor::new(&bufs);
+        cursor.window();
+        cursor.advance(1).unwrap();
+        cursor.limit_bytes(3);
+        assert_eq!(drive(cursor, &[usize::MAX]), b"bcdefgh");
+    }
+
+    #[test]
     fn remaining_counts_partial_first_buffer() {
         let bufs = [IoSlice::new(b"abcd"), IoSlice::new(b"ef")];
         let mut cursor = IoCursor::new(&bufs);
         cursor.window();
         cursor.advance(1).unwrap();
         assert_eq!(cursor.remaining(), 5);
-    }
-
-    fn fill_all<const N: usize>(mut cursor: IoCursorMut<'_, '_, N>, src: &[u8], step: usize) {
-        let mut pos = 0;
-        loop {
-            let window = cursor.window();
-            if window.is_empty() {
-                break;
-            }
-            let mut n = 0;
-            for buf in window.iter_mut() {
-                let take = buf.len().min(step - n).min(src.len() - pos - n);
-                buf[..take].copy_from_slice(&src[pos + n..pos + n + take]);
-                n += take;
-                if n == step {
-                    break;
-                }
-            }
-            cursor.advance(n).unwrap();
-            pos += n;
-        }
-    }
-
-    #[test]
-    fn read_cursor_fills_in_order_with_short_reads() {
-        let src: Vec<u8> = (0..=255u8).collect();
-        let (mut a, mut b, mut c) = ([0u8; 100], [0u8; 0], [0u8; 156]);
-        let mut bufs = [
-            IoSliceMut::new(&mut a),
-            IoSliceMut::new(&mut b),
-            IoSliceMut::new(&mut c),
-        ];
-        fill_all(IoCursorMut::new(&mut bufs), &src, 7);
-        assert_eq!(&a[..], &src[..100]);
-        assert_eq!(&c[..], &src[100..]);
-    }
-
-    #[test]
-    fn read_cursor_cuts_oversized_buffers() {
-        let src: Vec<u8> = (0..50u8).collect();
-        let mut a = [0u8; 50];
-        let mut bufs = [IoSliceMut::new(&mut a)];
-        let mut cursor = IoCursorMut::<4>::with_limits(&mut bufs, 4, 8);
-        assert_eq!(cursor.window()[0].len(), 8);
-        fill_all(cursor, &src, 5);
-        assert_eq!(&a[..], &src[..]);
-    }
-
-    #[test]
-    fn read_cursor_overrun() {
-        let mut a = [0u8; 3];
-        let mut bufs = [IoSliceMut::new(&mut a)];
-        let mut cursor = IoCursorMut::new(&mut bufs);
-        cursor.window();
-        assert!(cursor.advance(4).is_err());
-        cursor.advance(3).unwrap();
-        assert!(cursor.window().is_empty());
-    }
-
-    #[test]
-    fn read_cursor_many_buffers_respects_limit() {
-        let mut storage = vec![0u8; 3000];
-        let mut bufs: Vec<IoSliceMut<'_>> = storage.chunks_mut(1).map(IoSliceMut::new).collect();
-        let mut cursor = IoCursorMut::new(&mut bufs);
-        let mut calls = 0;
-        loop {
-            let window = cursor.window();
-            if window.is_empty() {
-                break;
-            }
-            assert!(window.len() <= IOV_MAX);
-            for b in window.iter_mut() {
-                b[0] = 1;
-            }
-            let n = window.len();
-            cursor.advance(n).unwrap();
-            calls += 1;
-        }
-        assert_eq!(calls, 3);
-        drop(cursor);
-        drop(bufs);
-        assert!(storage.iter().all(|&b| b == 1));
     }
 }

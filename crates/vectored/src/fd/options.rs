@@ -1,14 +1,16 @@
-//! Options of the fd-level loops, and their readiness wait.
+//! The options of the fd-level loops: waiting, fd kind, interrupt hook, write sizing.
 
+use std::fmt;
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::sys::{poll_one, FdKind, Interest};
+use crate::sys::FdKind;
 
 /// What an fd-level loop does when the fd is not ready (`EAGAIN`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Wait {
+pub(crate) enum Wait {
     /// Wait in `poll(2)` as long as it takes.
     #[default]
     Forever,
@@ -36,13 +38,17 @@ enum Wait {
 /// let opts = FdOptions::new().timeout(Duration::from_secs(5)).kind(FdKind::Socket);
 /// # let _ = opts;
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct FdOptions {
     wait: Wait,
     kind: Option<FdKind>,
-    on_interrupt: Option<fn() -> io::Result<()>>,
+    on_interrupt: Option<Hook>,
+    sizing: WriteSizing,
 }
+
+/// The caller's `EINTR` hook, shared by clones of the options.
+type Hook = Arc<dyn Fn() -> io::Result<()> + Send + Sync>;
 
 impl FdOptions {
     /// The defaults: wait without limit, detect the fd kind.
@@ -164,98 +170,159 @@ impl FdOptions {
     /// let opts = vectored::FdOptions::new().on_interrupt(check_shutdown);
     /// # let _ = opts;
     /// ```
-    pub fn on_interrupt(mut self, hook: fn() -> io::Result<()>) -> Self {
-        self.on_interrupt = Some(hook);
+    ///
+    /// The hook may capture state, as long as it can be shared between threads:
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let interrupts = Arc::new(AtomicUsize::new(0));
+    /// let seen = Arc::clone(&interrupts);
+    /// let opts = vectored::FdOptions::new().on_interrupt(move || {
+    ///     seen.fetch_add(1, Ordering::Relaxed);
+    ///     Ok(())
+    /// });
+    /// # let _ = opts;
+    /// assert_eq!(interrupts.load(Ordering::Relaxed), 0);
+    /// ```
+    pub fn on_interrupt(
+        mut self,
+        hook: impl Fn() -> io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.on_interrupt = Some(Arc::new(hook));
         self
+    }
+
+    /// Caps the bytes one write call of the fd-level loops offers; see [`WriteSizing`].
+    ///
+    /// The default, [`WriteSizing::Auto`], lets the crate pick the cap for the fd's kind.
+    /// Only the write loops read this option; reads always offer the whole window.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{IoSlice, Read};
+    /// use vectored::{FdOptions, WriteSizing};
+    ///
+    /// let (mut r, w) = std::io::pipe()?;
+    /// let data = vec![5u8; 10_000];
+    /// let reader = std::thread::spawn(move || {
+    ///     let mut got = Vec::new();
+    ///     r.read_to_end(&mut got).map(|_| got)
+    /// });
+    /// // At most 4 KiB per write call.
+    /// let opts = FdOptions::new().write_sizing(WriteSizing::Fixed(4096));
+    /// vectored::write_all_fd(&w, &[IoSlice::new(&data)], &opts)?;
+    /// drop(w);
+    /// assert_eq!(reader.join().unwrap()?, data);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_sizing(mut self, sizing: WriteSizing) -> Self {
+        self.sizing = sizing;
+        self
+    }
+
+    /// The write-sizing rule of these options.
+    pub(crate) fn sizing(&self) -> WriteSizing {
+        self.sizing
     }
 
     /// Runs the interrupt hook, if any.
     pub(crate) fn interrupted(&self) -> io::Result<()> {
-        self.on_interrupt.map_or(Ok(()), |hook| hook())
+        self.on_interrupt.as_ref().map_or(Ok(()), |hook| hook())
     }
 
+    /// The fd's kind: as declared, or found with `fstat`.
     pub(crate) fn fd_kind(&self, fd: BorrowedFd<'_>) -> io::Result<FdKind> {
         self.kind.map_or_else(|| FdKind::of(fd), Ok)
     }
 
-    /// Starts the clock for one call.
-    pub(crate) fn waiter(&self) -> Waiter {
-        let limit = match self.wait {
-            Wait::Forever => Limit::Forever,
-            // An unrepresentable deadline is as good as none.
-            Wait::Timeout(t) => Instant::now()
-                .checked_add(t)
-                .map_or(Limit::Forever, Limit::Until),
-            Wait::Deadline(d) => Limit::Until(d),
-            Wait::Never => Limit::NoWait,
-        };
-        Waiter {
-            limit,
-            on_interrupt: *self,
-        }
+    /// How long the loop may wait for readiness.
+    pub(crate) fn wait(&self) -> Wait {
+        self.wait
     }
 }
 
-/// The readiness wait of one loop call.
-#[derive(Debug)]
-pub(crate) struct Waiter {
-    limit: Limit,
-    on_interrupt: FdOptions,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Limit {
-    NoWait,
-    Forever,
-    Until(Instant),
-}
-
-impl Waiter {
-    /// Handles `EINTR` from the loop's own system call.
-    pub(crate) fn interrupted(&self) -> io::Result<()> {
-        self.on_interrupt.interrupted()
+impl fmt::Debug for FdOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FdOptions")
+            .field("wait", &self.wait)
+            .field("kind", &self.kind)
+            .field("on_interrupt", &self.on_interrupt.is_some())
+            .field("write_sizing", &self.sizing)
+            .finish()
     }
+}
 
-    /// Handles `EAGAIN` (`not_ready`): waits until the fd is ready, or returns the error to
-    /// give up with (`not_ready` itself when not waiting, `TimedOut` past the deadline).
-    pub(crate) fn wait(
-        &self,
-        fd: BorrowedFd<'_>,
-        interest: Interest,
-        not_ready: io::Error,
-    ) -> io::Result<()> {
-        loop {
-            let timeout = match self.limit {
-                Limit::NoWait => return Err(not_ready),
-                Limit::Forever => None,
-                Limit::Until(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(timed_out(interest));
-                    }
-                    Some(left)
-                }
-            };
-            match poll_one(fd, interest, timeout) {
-                Ok(true) => return Ok(()),
-                // Timed out, or woke early: the next turn re-checks the clock.
-                Ok(false) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    self.on_interrupt.interrupted()?;
-                }
-                Err(e) => return Err(e),
+/// How many bytes one write call of an fd-level loop may offer.
+///
+/// Whatever the rule, a call never offers more than [`IOV_MAX`](crate::IOV_MAX) buffers or
+/// [`MAX_BYTES_PER_CALL`](crate::MAX_BYTES_PER_CALL) bytes, and the loops still write every
+/// byte: a cap only splits the data into more calls.
+///
+/// # Examples
+///
+/// ```
+/// use vectored::{FdOptions, WriteSizing};
+///
+/// assert_eq!(WriteSizing::default(), WriteSizing::Auto);
+/// let opts = FdOptions::new().write_sizing(WriteSizing::Fixed(64 * 1024));
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum WriteSizing {
+    /// The crate's rule for the fd's kind: a pipe gets at most its capacity per call
+    /// (`F_GETPIPE_SZ`, 64 KiB where it cannot be asked), which lets a reader on another
+    /// CPU drain the pipe while the writer fills it; sockets, files and everything else get
+    /// the whole window (one call per [`IOV_MAX`](crate::IOV_MAX) buffers).
+    #[default]
+    Auto,
+    /// At most this many bytes per call (0 counts as 1).
+    Fixed(usize),
+    /// No cap beyond the per-call limits of the system call.
+    Unlimited,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn interrupt_hook_can_capture_state() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&calls);
+        let opts = FdOptions::new().on_interrupt(move || {
+            if seen.fetch_add(1, Ordering::Relaxed) == 1 {
+                Err(io::Error::other("stop"))
+            } else {
+                Ok(())
             }
-        }
+        });
+        let clone = opts.clone();
+        assert!(opts.interrupted().is_ok());
+        assert_eq!(clone.interrupted().unwrap_err().to_string(), "stop");
+        assert_eq!(calls.load(Ordering::Relaxed), 2, "clones share the hook");
+        assert!(format!("{opts:?}").contains("on_interrupt: true"));
     }
-}
 
-fn timed_out(interest: Interest) -> io::Error {
-    let what = match interest {
-        Interest::Read => "readable",
-        Interest::Write => "writable",
-    };
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!("deadline passed while waiting for the fd to become {what}"),
-    )
+    #[test]
+    fn fn_pointer_hooks_still_work() {
+        #[allow(clippy::unnecessary_wraps)] // The shape `on_interrupt` takes.
+        fn hook() -> io::Result<()> {
+            Ok(())
+        }
+        let opts = FdOptions::new().on_interrupt(hook);
+        assert!(opts.interrupted().is_ok());
+        assert!(FdOptions::new().interrupted().is_ok());
+    }
+
+    #[test]
+    fn write_sizing_defaults_to_auto() {
+        assert_eq!(FdOptions::new().sizing(), WriteSizing::Auto);
+        let opts = FdOptions::new().write_sizing(WriteSizing::Fixed(10));
+        assert_eq!(opts.sizing(), WriteSizing::Fixed(10));
+    }
 }

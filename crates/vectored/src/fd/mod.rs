@@ -1,0 +1,14 @@
+//! The fd layer: options of the fd-level loops, the write call per fd kind (and its
+//! `SIGPIPE` protection), readiness waits and write sizing. Policy on top of [`sys`](crate::sys),
+//! which only makes system calls.
+
+mod mode;
+mod options;
+pub(crate) mod sizing;
+mod wait;
+
+pub(crate) use mode::FdWriter;
+#[cfg(test)]
+pub(crate) use mode::WriteMode;
+pub use options::{FdOptions, WriteSizing};
+pub(crate) use wait::{Interest, Waiter};

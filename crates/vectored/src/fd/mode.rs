@@ -1,0 +1,166 @@
+//! Which write call an fd-level loop makes for each kind of fd, so that no write can raise a
+//! process-killing `SIGPIPE`; and the one-step fd writer built on it.
+
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use super::options::FdOptions;
+use super::sizing;
+use crate::sys::{self, FdKind};
+
+/// How a write loop writes to an fd of a given kind without risking `SIGPIPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    /// `sendmsg(MSG_NOSIGNAL)`.
+    Sendmsg,
+    /// `pwritev2(offset -1, RWF_NOSIGNAL)`.
+    #[cfg(target_os = "linux")]
+    PipeNoSignal,
+    /// `writev`; the loop must block `SIGPIPE` around it ([`WriteMode::needs_mask`]).
+    PipeMasked,
+    /// Plain `writev`: the fd cannot raise `SIGPIPE`.
+    Writev,
+}
+
+impl WriteMode {
+    pub(crate) fn for_kind(kind: FdKind) -> Self {
+        match kind {
+            FdKind::Socket => Self::Sendmsg,
+            FdKind::Pipe => pipe_mode(),
+            FdKind::Other => Self::Writev,
+        }
+    }
+
+    fn needs_mask(self) -> bool {
+        self == Self::PipeMasked
+    }
+
+    /// Makes the one write call of this mode.
+    #[inline]
+    pub(crate) fn write(self, fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Self::Sendmsg => sys::sendmsg_raw(fd, bufs),
+            #[cfg(target_os = "linux")]
+            Self::PipeNoSignal => sys::pwritev2_raw(fd, bufs, u64::MAX, sys::RwFlags::NOSIGNAL),
+            Self::PipeMasked | Self::Writev => sys::writev_raw(fd, bufs),
+        }
+    }
+}
+
+/// Whether the kernel takes `RWF_NOSIGNAL` on pipes, probed once per process with a one-byte
+/// write into a fresh pipe (a zero-length write would not reach the flag check).
+#[cfg(target_os = "linux")]
+fn pipe_mode() -> WriteMode {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    const UNKNOWN: u8 = 0;
+    const YES: u8 = 1;
+    const NO: u8 = 2;
+    static SUPPORT: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+    let mut support = SUPPORT.load(Ordering::Relaxed);
+    if support == UNKNOWN {
+        let probe = || -> io::Result<usize> {
+            let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+            sys::pwritev2_raw(
+                w.as_fd(),
+                &[IoSlice::new(b"\0")],
+                u64::MAX,
+                sys::RwFlags::NOSIGNAL,
+            )
+        };
+        support = if probe().is_ok() { YES } else { NO };
+        SUPPORT.store(support, Ordering::Relaxed);
+    }
+    if support == YES {
+        WriteMode::PipeNoSignal
+    } else {
+        WriteMode::PipeMasked
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pipe_mode() -> WriteMode {
+    WriteMode::PipeMasked
+}
+
+/// The write step of one fd-level loop call: the write call for the fd's kind, the byte cap
+/// per call, and the `SIGPIPE` protection around the loop.
+#[derive(Debug)]
+pub(crate) struct FdWriter<'fd> {
+    fd: BorrowedFd<'fd>,
+    mode: WriteMode,
+    bytes_per_call: usize,
+}
+
+impl<'fd> FdWriter<'fd> {
+    /// Finds out the fd's kind (unless `opts` says it) and the byte cap for it.
+    ///
+    /// # Errors
+    ///
+    /// The `fstat` error.
+    pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
+        let kind = opts.fd_kind(fd)?;
+        Ok(Self::with_mode(
+            fd,
+            WriteMode::for_kind(kind),
+            sizing::bytes_per_call(opts.sizing(), kind, fd),
+        ))
+    }
+
+    pub(crate) fn with_mode(fd: BorrowedFd<'fd>, mode: WriteMode, bytes_per_call: usize) -> Self {
+        Self {
+            fd,
+            mode,
+            bytes_per_call,
+        }
+    }
+
+    /// The most bytes one call may offer.
+    pub(crate) fn bytes_per_call(&self) -> usize {
+        self.bytes_per_call
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'fd> {
+        self.fd
+    }
+
+    /// Runs a loop made of this writer's calls, with `SIGPIPE` blocked around it if the mode
+    /// needs it; `is_epipe` tells from the loop's result whether it ended with `EPIPE`.
+    pub(crate) fn run<T>(&self, body: impl FnOnce() -> T, is_epipe: impl FnOnce(&T) -> bool) -> T {
+        if self.mode.needs_mask() {
+            sys::without_sigpipe(body, is_epipe)
+        } else {
+            body()
+        }
+    }
+
+    /// One write call.
+    #[inline]
+    pub(crate) fn write(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.mode.write(self.fd, window)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn rwf_nosignal_is_used_on_pipes_when_the_kernel_has_it() {
+        let version = sys::kernel_version().expect("kernel version");
+        let expected = if version >= (6, 18) {
+            WriteMode::PipeNoSignal
+        } else {
+            WriteMode::PipeMasked
+        };
+        assert_eq!(pipe_mode(), expected, "kernel {version:?}");
+    }
+
+    #[test]
+    fn modes_per_kind() {
+        assert_eq!(WriteMode::for_kind(FdKind::Socket), WriteMode::Sendmsg);
+        assert_eq!(WriteMode::for_kind(FdKind::Other), WriteMode::Writev);
+        assert_ne!(WriteMode::for_kind(FdKind::Pipe), WriteMode::Writev);
+    }
+}

@@ -1,0 +1,182 @@
+//! The staging arena: copies of small chunks packed into blocks, each block one iovec, and
+//! the blocks kept for reuse.
+
+use super::chunk::Owned;
+use super::{QueueOptions, WriteQueue};
+
+impl<'a> WriteQueue<'a> {
+    /// Appends a copy of `bytes` (for data the queue cannot borrow). Copies go into the
+    /// current staging block when they fit, so consecutive copies share one iovec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// {
+    ///     let temporary = format!("{}\n", 42);
+    ///     queue.push_copy(temporary.as_bytes());
+    /// }
+    /// assert_eq!(queue.len(), 3);
+    /// ```
+    #[inline]
+    pub fn push_copy(&mut self, bytes: &[u8]) {
+        if self.tail.capacity() - self.tail.len() >= bytes.len() {
+            // Room in the open staging block (always, for empty bytes): the common case,
+            // inlined into the caller's loop.
+            self.tail.extend_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.push_copy_cold(bytes);
+        }
+    }
+
+    /// [`push_copy`](Self::push_copy) when the open staging block is full or absent.
+    #[cold]
+    #[inline(never)]
+    fn push_copy_cold(&mut self, bytes: &[u8]) {
+        if bytes.len() <= self.opts.arena_bytes() {
+            self.stage(bytes);
+        } else {
+            self.push_owned(Owned::Vec(bytes.to_vec()));
+        }
+        self.len += bytes.len();
+    }
+
+    /// Appends a copy of each of `pieces`, in order: the bulk form of
+    /// [`push_copy`](Self::push_copy), for runs of small buffers that cannot be borrowed
+    /// (buffers of another language's objects, say). Consecutive copies share the staging
+    /// block, so a run becomes one iovec per block; each copy costs a capacity check and a
+    /// `memcpy`, with no bookkeeping per piece.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let records: Vec<Vec<u8>> = (0..1000).map(|i| format!("{i}\n").into_bytes()).collect();
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.extend_copied(records.iter().map(Vec::as_slice));
+    /// drop(records); // the queue holds copies
+    /// assert_eq!(queue.iovecs(), 1);
+    /// let mut out = Vec::new();
+    /// queue.write_to(&mut out)?;
+    /// assert!(out.starts_with(b"0\n1\n2\n"));
+    /// # Ok::<(), vectored::Error>(())
+    /// ```
+    #[inline]
+    pub fn extend_copied<'p>(&mut self, pieces: impl IntoIterator<Item = &'p [u8]>) {
+        for bytes in pieces {
+            self.push_copy(bytes);
+        }
+    }
+
+    /// Empties the queue (like [`clear`](Self::clear)) and returns it ready for chunks of
+    /// another lifetime, keeping its staging blocks and allocations.
+    ///
+    /// This is how a caller reuses one queue across calls whose borrowed chunks live for
+    /// different scopes: keep a `WriteQueue<'static>` between calls, `recycle` it into a
+    /// `WriteQueue<'call>` to fill and flush, then `recycle` it back. The open staging block
+    /// and up to [`QueueOptions::spare_blocks`] emptied blocks are kept, so a steady stream
+    /// of writes allocates nothing and touches no fresh pages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use vectored::{QueueOptions, WriteQueue};
+    ///
+    /// let mut idle: WriteQueue<'static> =
+    ///     WriteQueue::with_options(QueueOptions::new().spare_blocks(16));
+    /// for call in 0..3 {
+    ///     let body = format!("body {call}").into_bytes(); // lives for this call only
+    ///     let mut queue: WriteQueue<'_> = idle.recycle();
+    ///     queue.push_copy(b"header ");
+    ///     queue.push_slice(&body);
+    ///     let mut out = Vec::new();
+    ///     queue.write_to(&mut out)?;
+    ///     assert_eq!(out, format!("header body {call}").into_bytes());
+    ///     idle = queue.recycle();
+    /// }
+    /// # Ok::<(), vectored::Error>(())
+    /// ```
+    #[must_use]
+    pub fn recycle<'b>(mut self) -> WriteQueue<'b> {
+        self.clear();
+        let WriteQueue {
+            chunks,
+            owned,
+            tail,
+            messages,
+            spare,
+            opts,
+            ..
+        } = self;
+        // `chunks` is empty: only its allocation is reused (an in-place collect).
+        let chunks: Vec<Option<&'b [u8]>> = Vec::from(chunks).into_iter().map(|_| None).collect();
+        WriteQueue {
+            chunks: chunks.into(),
+            owned,
+            tail,
+            head: 0,
+            len: 0,
+            messages,
+            marked: 0,
+            spare,
+            opts,
+        }
+    }
+
+    /// Copies `bytes` (at most one arena block long) into the open staging block, starting a
+    /// new block when it does not fit.
+    #[inline]
+    pub(super) fn stage(&mut self, bytes: &[u8]) {
+        if self.tail.capacity() - self.tail.len() < bytes.len() {
+            self.new_tail();
+        }
+        self.tail.extend_from_slice(bytes);
+    }
+
+    /// Seals the open staging block (if it holds anything) and opens an empty one with room
+    /// for a whole arena block.
+    #[cold]
+    fn new_tail(&mut self) {
+        self.seal_tail();
+        if self.tail.capacity() < self.opts.arena_bytes() {
+            self.tail = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(self.opts.arena_bytes()));
+        }
+    }
+
+    /// Moves a non-empty open staging block to the sealed entries, keeping the order.
+    #[inline]
+    pub(super) fn seal_tail(&mut self) {
+        if !self.tail.is_empty() {
+            let block = std::mem::take(&mut self.tail);
+            self.owned.push_back(Owned::Staged(block));
+            self.chunks.push_back(None);
+        }
+    }
+
+    /// Appends a borrowed chunk passed by reference, after everything staged so far.
+    #[inline]
+    pub(super) fn push_borrowed(&mut self, bytes: &'a [u8]) {
+        self.seal_tail();
+        self.chunks.push_back(Some(bytes));
+    }
+
+    /// Appends an owned chunk passed by reference, after everything staged so far.
+    pub(super) fn push_owned(&mut self, owned: Owned) {
+        self.seal_tail();
+        self.owned.push_back(owned);
+        self.chunks.push_back(None);
+    }
+
+    /// Returns a sealed staging block to the spare list, if it is worth keeping.
+    pub(super) fn recycle_block(spare: &mut Vec<Vec<u8>>, opts: QueueOptions, entry: Owned) {
+        if let Owned::Staged(mut block) = entry {
+            if spare.len() < opts.spare_block_limit() && block.capacity() == opts.arena_bytes() {
+                block.clear();
+                spare.push(block);
+            }
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! An owned gather queue: append chunks of any owned (or borrowed) kind, flush them with as
+//! few system calls as the kernel allows.
+//!
+//! Tiny chunks are copied into a staging arena so that a run of them becomes one iovec (one
+//! iovec costs the kernel about as much as copying 400–500 bytes on this project's machines);
+//! larger chunks are passed by reference. See [`QueueOptions`] for the numbers behind the
+//! defaults.
+//!
+//! This module is pure data: it offers its bytes ([`WriteQueue::pieces`], the message front)
+//! and accepts counts ([`WriteQueue::consume`]); the flushing loops are in `crate::flush`.
+
+mod arena;
+#[cfg(feature = "bytes")]
+mod buf;
+mod chunk;
+mod message;
+mod options;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, IoSlice, Write};
+
+use crate::cursor::Overrun;
+
+pub use chunk::Chunk;
+use chunk::{Owned, Repr};
+pub use options::QueueOptions;
+
+/// An owned queue of byte chunks, flushed with vectored writes.
+///
+/// Push chunks of any kind ([`push`](Self::push), [`push_copy`](Self::push_copy), or
+/// `write!` through its [`Write`] impl), then write them out with
+/// [`write_to`](Self::write_to) (any `Write`) or [`write_to_fd`](Self::write_to_fd) (an fd,
+/// with readiness waits, deadline and `SIGPIPE` protection).
+///
+/// - **Coalescing:** chunks shorter than the copy threshold are copied into 64 KiB staging
+///   blocks, so a run of them becomes one iovec; larger chunks are passed by reference.
+/// - **Few system calls:** a flush makes ⌈iovecs / [`IOV_MAX`](crate::IOV_MAX)⌉ calls when the kernel takes
+///   everything offered, so a header and a body go out in one call; there is no smaller
+///   internal cap that would split a message.
+/// - **Exact under failure:** after any error, including `WouldBlock`, the queue holds
+///   exactly the bytes that were not written ([`len`](Self::len) is O(1)), so the caller can
+///   retry later, for example from an event loop. Nothing is lost or written twice.
+/// - **Messages:** [`end_message`](Self::end_message) marks message boundaries for datagram
+///   sockets or `O_APPEND` records, and [`write_messages_to_fd`](Self::write_messages_to_fd)
+///   sends each message in exactly one call, refusing to split one.
+///
+/// The lifetime `'a` is that of borrowed chunks; use `WriteQueue<'static>` for owned data.
+///
+/// # Examples
+///
+/// An HTTP response: the status line and headers are tiny (copied into one staging block),
+/// the body is passed by reference, and everything goes out in one `writev`.
+///
+/// ```
+/// use std::io::Write;
+/// use vectored::WriteQueue;
+///
+/// let body = vec![b'x'; 64 * 1024];
+/// let mut queue = WriteQueue::new();
+/// queue.push(&b"HTTP/1.1 200 OK\r\n"[..]);
+/// write!(queue, "Content-Length: {}\r\n\r\n", body.len())?;
+/// queue.push(body);
+///
+/// let mut out = Vec::new();
+/// let n = queue.write_to(&mut out)?;
+/// assert_eq!(n, out.len());
+/// assert!(queue.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct WriteQueue<'a> {
+    /// Sealed entries, in order: a borrowed chunk, or `None` for the next owned one in
+    /// `owned`. Two words each, so appending one is a pair of register stores.
+    chunks: VecDeque<Option<&'a [u8]>>,
+    /// The owned entries, in order.
+    owned: VecDeque<Owned>,
+    /// The open staging block, logically after `chunks`: small chunks are appended here.
+    tail: Vec<u8>,
+    /// Bytes of the first piece (`chunks[0]`, or `tail` when `chunks` is empty) already
+    /// written.
+    head: usize,
+    /// Unwritten bytes.
+    len: usize,
+    /// Unwritten bytes of each complete message, front first (empty messages are 0).
+    messages: VecDeque<usize>,
+    /// Sum of `messages`: the queued bytes that belong to a complete message.
+    marked: usize,
+    spare: Vec<Vec<u8>>,
+    opts: QueueOptions,
+}
+
+impl Default for WriteQueue<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> WriteQueue<'a> {
+    /// An empty queue with the default [`QueueOptions`]. Allocates nothing until used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = vectored::WriteQueue::new();
+    /// assert!(queue.is_empty());
+    /// # let _: vectored::WriteQueue<'static> = queue;
+    /// ```
+    pub fn new() -> Self {
+        Self::with_options(QueueOptions::new())
+    }
+
+    /// An empty queue with the given options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use vectored::{QueueOptions, WriteQueue};
+    ///
+    /// let opts = QueueOptions::new().copy_threshold(256);
+    /// let queue: WriteQueue<'_> = WriteQueue::with_options(opts);
+    /// assert_eq!(queue.options(), opts);
+    /// ```
+    pub fn with_options(opts: QueueOptions) -> Self {
+        Self {
+            chunks: VecDeque::new(),
+            owned: VecDeque::new(),
+            tail: Vec::new(),
+            head: 0,
+            len: 0,
+            messages: VecDeque::new(),
+            marked: 0,
+            spare: Vec::new(),
+            opts,
+        }
+    }
+
+    /// The options this queue was made with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue: vectored::WriteQueue<'_> = vectored::WriteQueue::new();
+    /// assert_eq!(queue.options(), vectored::QueueOptions::new());
+    /// ```
+    pub fn options(&self) -> QueueOptions {
+        self.opts
+    }
+
+    /// Unwritten bytes in the queue. O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push("abc");
+    /// queue.push(vec![0u8; 1000]);
+    /// assert_eq!(queue.len(), 1003);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether every queued byte has been written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// assert!(queue.is_empty());
+    /// queue.push("x");
+    /// assert!(!queue.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The number of iovecs the queued bytes currently take (chunks passed by reference plus
+    /// staging blocks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// for _ in 0..1000 {
+    ///     queue.push_copy(b"tiny record\n");
+    /// }
+    /// assert_eq!(queue.iovecs(), 1); // 12 KB of tiny records: one staging block
+    /// queue.push(vec![0u8; 4096]);
+    /// assert_eq!(queue.iovecs(), 2);
+    /// ```
+    #[must_use]
+    pub fn iovecs(&self) -> usize {
+        self.chunks.len() + usize::from(!self.tail.is_empty())
+    }
+
+    /// Appends a chunk: copied into the staging arena if shorter than the copy threshold,
+    /// otherwise kept (moved, not copied) and passed to the kernel by reference.
+    /// Empty chunks are ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push(b"static bytes");
+    /// queue.push(String::from("an owned string"));
+    /// queue.push(Arc::<[u8]>::from(vec![7u8; 4096]));
+    /// queue.push(vec![1u8; 100].into_boxed_slice());
+    /// assert_eq!(queue.len(), 12 + 15 + 4096 + 100);
+    /// ```
+    pub fn push(&mut self, chunk: impl Into<Chunk<'a>>) {
+        let chunk = chunk.into();
+        let len = chunk.as_bytes().len();
+        if len == 0 {
+            return;
+        }
+        if len < self.opts.copy_threshold_bytes() {
+            self.stage(chunk.as_bytes());
+        } else {
+            match chunk.0 {
+                Repr::Borrowed(bytes) => self.push_borrowed(bytes),
+                Repr::Owned(owned) => self.push_owned(owned),
+            }
+        }
+        self.len += len;
+    }
+
+    /// Appends borrowed bytes: the same as [`push`](Self::push) with a `&'a [u8]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let header = b"GET / HTTP/1.1\r\n\r\n".to_vec();
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push_slice(&header);
+    /// assert_eq!(queue.len(), header.len());
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, bytes: &'a [u8]) {
+        // The common case, without the generic path's conversions.
+        if bytes.len() < self.opts.copy_threshold_bytes() {
+            self.stage(bytes);
+        } else if !bytes.is_empty() {
+            self.push_borrowed(bytes);
+        }
+        self.len += bytes.len();
+    }
+
+    /// The unwritten bytes, entry by entry, in order; none is empty.
+    pub(crate) fn pieces(&self) -> Pieces<'_, 'a> {
+        Pieces {
+            chunks: self.chunks.iter(),
+            owned: self.owned.iter(),
+            tail: Some(&self.tail[..]).filter(|t| !t.is_empty()),
+            head: self.head,
+        }
+    }
+
+    /// Fills `dst` with the queued bytes in order, one slice per chunk, and returns how many
+    /// slices it filled. The bytes are not consumed: call [`consume`](Self::consume) with
+    /// the count your write accepted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{IoSlice, Write};
+    ///
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push("head ");
+    /// queue.push(vec![b'b'; 600]);
+    /// let mut slices = [IoSlice::new(&[]); 8];
+    /// let n = queue.io_slices(&mut slices);
+    /// let written = Vec::new().write_vectored(&slices[..n])?;
+    /// queue.consume(written)?;
+    /// assert!(queue.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn io_slices<'b>(&'b self, dst: &mut [IoSlice<'b>]) -> usize {
+        let mut filled = 0;
+        for (slot, piece) in dst.iter_mut().zip(self.pieces()) {
+            *slot = IoSlice::new(piece);
+            filled += 1;
+        }
+        filled
+    }
+
+    /// Drops the first `n` queued bytes, as written by a call of your own.
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] if `n` exceeds [`len`](Self::len); the queue is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push("hello");
+    /// queue.consume(2)?;
+    /// assert_eq!(queue.len(), 3);
+    /// assert!(queue.consume(4).is_err());
+    /// # Ok::<(), vectored::Overrun>(())
+    /// ```
+    pub fn consume(&mut self, n: usize) -> std::result::Result<(), Overrun> {
+        if n > self.len {
+            return Err(Overrun::new(n, self.len));
+        }
+        self.len -= n;
+        self.consume_messages(n);
+        let opts = self.opts;
+        if self.len == 0 {
+            // Everything written: the common case after a flush.
+            self.head = 0;
+            self.tail.clear();
+            self.chunks.clear();
+            for entry in self.owned.drain(..) {
+                Self::recycle_block(&mut self.spare, opts, entry);
+            }
+            return Ok(());
+        }
+        let mut left = n;
+        while left > 0 {
+            let front = match self.chunks.front() {
+                Some(Some(borrowed)) => borrowed.len(),
+                Some(None) => self.owned.front().map_or(0, |o| o.as_bytes().len()),
+                None => {
+                    // Inside the open staging block, which still holds the rest.
+                    self.head += left;
+                    break;
+                }
+            };
+            let rest = front - self.head;
+            if left < rest {
+                self.head += left;
+                break;
+            }
+            left -= rest;
+            self.head = 0;
+            if let Some(None) = self.chunks.pop_front() {
+                if let Some(entry) = self.owned.pop_front() {
+                    Self::recycle_block(&mut self.spare, opts, entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every queued byte and message mark without writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push("abc");
+    /// queue.clear();
+    /// assert!(queue.is_empty());
+    /// ```
+    pub fn clear(&mut self) {
+        let len = self.len;
+        // Cannot fail: `len` is exactly what is queued.
+        let _ = self.consume(len);
+        self.messages.clear();
+        self.marked = 0;
+    }
+
+    /// Records `n` bytes written by a loop over [`pieces`](Self::pieces).
+    pub(crate) fn commit(&mut self, n: usize) {
+        // The loops never report more than they were offered, which is at most `len`.
+        let committed = self.consume(n);
+        debug_assert!(committed.is_ok());
+    }
+}
+
+/// The unwritten bytes of a queue, entry by entry; see [`WriteQueue::pieces`].
+pub(crate) struct Pieces<'q, 'a> {
+    chunks: std::collections::vec_deque::Iter<'q, Option<&'a [u8]>>,
+    owned: std::collections::vec_deque::Iter<'q, Owned>,
+    tail: Option<&'q [u8]>,
+    /// Bytes to skip at the start of the next piece (the first one only).
+    head: usize,
+}
+
+impl<'q> Iterator for Pieces<'q, '_> {
+    type Item = &'q [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'q [u8]> {
+        let piece = match self.chunks.next() {
+            Some(Some(borrowed)) => borrowed,
+            Some(None) => self.owned.next()?.as_bytes(),
+            None => self.tail.take()?,
+        };
+        Some(&piece[std::mem::take(&mut self.head)..])
+    }
+}
+
+/// Appends copies through [`push_copy`](WriteQueue::push_copy), so `write!` builds headers in
+/// the staging arena. `flush` does nothing: the queue is written by
+/// [`write_to`](WriteQueue::write_to) and friends.
+impl Write for WriteQueue<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.push_copy(buf);
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.push_copy(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a, C: Into<Chunk<'a>>> Extend<C> for WriteQueue<'a> {
+    fn extend<T: IntoIterator<Item = C>>(&mut self, iter: T) {
+        for chunk in iter {
+            self.push(chunk);
+        }
+    }
+}
+
+impl fmt::Debug for WriteQueue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteQueue")
+            .field("len", &self.len)
+            .field("iovecs", &self.iovecs())
+            .field("messages", &self.messages.len())
+            .field("options", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::IOV_MAX;
+
+    fn drain(queue: &mut WriteQueue<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        queue.write_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn small_chunks_share_a_staging_block() {
+        let mut queue = WriteQueue::new();
+        for i in 0..100u8 {
+            queue.push(vec![i; 16]);
+        }
+        assert_eq!(queue.iovecs(), 1);
+        let out = drain(&mut queue);
+        assert_eq!(out.len(), 1600);
+        assert!(out
+            .chunks(16)
+            .enumerate()
+            .all(|(i, c)| c.iter().all(|&b| usize::from(b) == i)));
+    }
+
+    #[test]
+    fn large_chunks_are_kept_and_order_is_preserved() {
+        let big = vec![9u8; 4096];
+        let mut queue = WriteQueue::new();
+        queue.push("a");
+        queue.push(&big[..]);
+        queue.push("b");
+        assert_eq!(queue.iovecs(), 3);
+        let out = drain(&mut queue);
+        assert_eq!(out[0], b'a');
+        assert_eq!(&out[1..4097], &big[..]);
+        assert_eq!(out[4097], b'b');
+    }
+
+    #[test]
+    fn threshold_boundary() {
+        let mut queue = WriteQueue::with_options(QueueOptions::new().copy_threshold(10));
+        queue.push(vec![0u8; 9]);
+        queue.push(vec![0u8; 9]);
+        assert_eq!(queue.iovecs(), 1);
+        queue.push(vec![0u8; 10]);
+        assert_eq!(queue.iovecs(), 2);
+    }
+
+    #[test]
+    fn arena_blocks_roll_over_and_are_recycled() {
+        let opts = QueueOptions::new().copy_threshold(8).arena_size(32);
+        let mut queue = WriteQueue::with_options(opts);
+        for _ in 0..10 {
+            queue.push_copy(&[1u8; 7]);
+        }
+        // 4 records of 7 bytes fit a 32-byte block.
+        assert_eq!(queue.iovecs(), 3);
+        drain(&mut queue);
+        // The two sealed blocks are kept for reuse; the open block is kept as it is.
+        assert_eq!(queue.spare.len(), 2);
+        assert_eq!(queue.iovecs(), 0);
+        for _ in 0..5 {
+            queue.push_copy(&[2u8; 7]);
+        }
+        assert_eq!(queue.spare.len(), 1);
+        assert_eq!(queue.iovecs(), 2);
+    }
+
+    #[test]
+    fn consume_inside_and_across_chunks() {
+        let mut queue = WriteQueue::with_options(QueueOptions::new().copy_threshold(0));
+        queue.push("abc");
+        queue.push("def");
+        queue.consume(2).unwrap();
+        assert_eq!(queue.len(), 4);
+        assert_eq!(queue.pieces().collect::<Vec<_>>(), [&b"c"[..], b"def"]);
+        queue.consume(2).unwrap();
+        assert_eq!(queue.pieces().collect::<Vec<_>>(), [&b"ef"[..]]);
+        assert!(queue.consume(3).is_err());
+        assert_eq!(queue.len(), 2);
+    }
+
+    struct ShortThenFail {
+        out: Vec<u8>,
+        budget: usize,
+    }
+
+    impl Write for ShortThenFail {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.budget == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(self.budget).min(5);
+            self.out.extend_from_slice(&buf[..n]);
+            self.budget -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn queue_keeps_exactly_the_unwritten_bytes_after_would_block() {
+        let mut queue = WriteQueue::with_options(QueueOptions::new().copy_threshold(4));
+        queue.push("abc");
+        queue.push("defghij");
+        queue.push("k");
+        let mut w = ShortThenFail {
+            out: Vec::new(),
+            budget: 7,
+        };
+        let err = queue.write_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WouldBlock, 7)
+        );
+        assert_eq!(queue.len(), 4);
+        w.budget = usize::MAX;
+        assert_eq!(queue.write_to(&mut w).unwrap(), 4);
+        assert_eq!(w.out, b"abcdefghijk");
+    }
+
+    #[test]
+    fn messages_are_sent_whole_and_oversized_ones_refused() {
+        let mut queue = WriteQueue::with_options(QueueOptions::new().copy_threshold(0));
+        let parts: Vec<[u8; 1]> = (0..=IOV_MAX).map(|i| [i.to_le_bytes()[0]]).collect();
+        for p in &parts {
+            queue.push(&p[..]);
+        }
+        queue.end_message();
+        let mut out = Vec::new();
+        let err = queue.write_messages_to(&mut out).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::InvalidInput, 0)
+        );
+        assert!(out.is_empty());
+        assert_eq!(queue.len(), IOV_MAX + 1);
+        // As a stream it goes out fine.
+        assert_eq!(queue.write_to(&mut out).unwrap(), IOV_MAX + 1);
+    }
+
+    #[test]
+    fn torn_message_keeps_the_rest() {
+        let mut queue = WriteQueue::new();
+        queue.push("hello");
+        queue.end_message();
+        let mut w = ShortThenFail {
+            out: Vec::new(),
+            budget: 3,
+        };
+        let err = queue.write_messages_to(&mut w).unwrap_err();
+        assert_eq!((err.kind(), err.transferred()), (io::ErrorKind::Other, 3));
+        assert_eq!((queue.len(), queue.messages()), (2, 1));
+    }
+
+    #[test]
+    fn empty_message_makes_one_empty_call() {
+        let mut queue = WriteQueue::new();
+        queue.end_message();
+        queue.push("x");
+        queue.end_message();
+        let mut out = Vec::new();
+        assert_eq!(queue.write_messages_to(&mut out).unwrap(), 1);
+        assert_eq!(queue.messages(), 0);
+    }
+
+    #[test]
+    fn stream_flush_past_message_marks_drops_them() {
+        let mut queue = WriteQueue::new();
+        queue.push("one");
+        queue.end_message();
+        queue.push("two");
+        queue.end_message();
+        queue.push("three");
+        queue.end_message();
+        queue.consume(5).unwrap(); // "one" and "tw"
+        assert_eq!(queue.messages(), 2);
+        queue.end_message(); // empty, after "three"
+        let mut out = Vec::new();
+        assert_eq!(queue.write_messages_to(&mut out).unwrap(), 6);
+        assert_eq!(out, b"othree");
+        assert_eq!(queue.messages(), 0, "the empty message was sent too");
+        queue.push("four");
+        queue.end_message();
+        drain(&mut queue);
+        assert_eq!(queue.messages(), 0);
+        assert_eq!(queue.write_messages_to(&mut out).unwrap(), 0);
+    }
+
+    #[test]
+    fn write_impl_and_extend() {
+        let mut queue = WriteQueue::new();
+        write!(queue, "{}-{}", 1, 2).unwrap();
+        queue.extend(["a", "b"]);
+        assert_eq!(drain(&mut queue), b"1-2ab");
+    }
+
+    #[test]
+    fn clear_drops_everything() {
+        let mut queue = WriteQueue::new();
+        queue.push("abc");
+        queue.end_message();
+        queue.clear();
+        assert!(queue.is_empty());
+        assert_eq!(queue.messages(), 0);
+        assert_eq!(queue.iovecs(), 0);
+    }
+
+    #[test]
+    fn extend_copied_matches_push_copy() {
+        let pieces: Vec<Vec<u8>> = (0..3000usize)
+            .map(|i| vec![u8::try_from(i % 251).unwrap(); i % 300])
+            .collect();
+        let mut bulk = WriteQueue::new();
+        bulk.extend_copied(pieces.iter().map(Vec::as_slice));
+        let mut one_by_one = WriteQueue::new();
+        for piece in &pieces {
+            one_by_one.push_copy(piece);
+        }
+        assert_eq!(bulk.len(), one_by_one.len());
+        assert_eq!(bulk.iovecs(), one_by_one.iovecs());
+        assert_eq!(drain(&mut bulk), pieces.concat());
+        assert_eq!(drain(&mut one_by_one), pieces.concat());
+    }
+
+    #[test]
+    fn push_copy_of_more_than_a_block_is_one_entry() {
+        let opts = QueueOptions::new().copy_threshold(8).arena_size(32);
+        let mut queue = WriteQueue::with_options(opts);
+        queue.push_copy(b"ab");
+        queue.push_copy(&[7u8; 100]);
+        queue.push_copy(b"cd");
+        assert_eq!(queue.iovecs(), 3);
+        let mut expected = b"ab".to_vec();
+        expected.extend([7u8; 100]);
+        expected.extend(b"cd");
+        assert_eq!(drain(&mut queue), expected);
+    }
+
+    #[test]
+    fn recycle_keeps_staging_blocks_across_lifetimes() {
+        let opts = QueueOptions::new()
+            .copy_threshold(16)
+            .arena_size(64)
+            .spare_blocks(8);
+        let mut idle: WriteQueue<'static> = WriteQueue::with_options(opts);
+        for _ in 0..20 {
+            idle.push_copy(&[1u8; 10]); // 6 per 64-byte block: 4 blocks
+        }
+        idle.end_message();
+        assert_eq!(idle.iovecs(), 4);
+        let body = vec![2u8; 100];
+        {
+            let mut queue: WriteQueue<'_> = idle.recycle();
+            assert!(queue.is_empty());
+            assert_eq!((queue.messages(), queue.iovecs()), (0, 0));
+            // The 3 sealed blocks are spare; the open block is kept open.
+            assert_eq!(queue.spare.len(), 3);
+            let open = queue.tail.as_ptr();
+            queue.push_copy(b"head ");
+            assert_eq!(queue.tail.as_ptr(), open, "no new block");
+            queue.push_slice(&body);
+            let mut expected = b"head ".to_vec();
+            expected.extend(&body);
+            assert_eq!(drain(&mut queue), expected);
+            idle = queue.recycle();
+        }
+        assert_eq!(idle.options(), opts);
+        assert_eq!(
+            idle.spare.len(),
+            4,
+            "the block sealed by push_slice came back"
+        );
+    }
+
+    #[test]
+    fn spare_blocks_limit_is_honoured() {
+        let opts = QueueOptions::new()
+            .copy_threshold(16)
+            .arena_size(64)
+            .spare_blocks(1);
+        let mut queue = WriteQueue::with_options(opts);
+        for _ in 0..30 {
+            queue.push_copy(&[1u8; 10]);
+        }
+        drain(&mut queue);
+        assert_eq!(queue.spare.len(), 1);
+    }
+
+    struct Scripted(Vec<io::Result<usize>>);
+
+    impl Write for Scripted {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            self.0.remove(0)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn message_calls_are_retried_only_when_nothing_was_written() {
+        let mut queue = WriteQueue::new();
+        queue.push("abc");
+        queue.end_message();
+        queue.push("de");
+        queue.end_message();
+        let mut w = Scripted(vec![Err(io::ErrorKind::Interrupted.into()), Ok(3), Ok(0)]);
+        let err = queue.write_messages_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WriteZero, 3)
+        );
+        assert_eq!((queue.len(), queue.messages()), (2, 1));
+        let mut w = Scripted(vec![Ok(5)]);
+        let err = queue.write_messages_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::InvalidData, 0),
+            "an over-claim is not recorded"
+        );
+        assert_eq!((queue.len(), queue.messages()), (2, 1));
+    }
+
+    #[test]
+    fn queue_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<WriteQueue<'static>>();
+        check::<WriteQueue<'_>>();
+    }
+}
