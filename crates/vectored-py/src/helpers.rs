@@ -2,15 +2,19 @@
 //! Python. They transfer everything or raise an exception that says exactly how much was
 //! transferred (`.transferred`).
 
+use std::io::IoSliceMut;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyInt;
 use vectored::{FdOptions, RwFlags};
 
 use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
 use crate::buffers::{sequence_len, Held};
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
+use crate::iov::{no_memory, Iovecs};
 use crate::plan::{Blocks, Plan};
 
 /// Write every byte of *buffers* to *fd*, in order; returns the total.
@@ -26,13 +30,19 @@ pub(crate) fn writev_all(
     buffers: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
-    let fd = fd_or_fileno(fd)?;
-    let opts = fd_options(timeout_arg(timeout)?);
+    let raw = fd_or_fileno(fd)?;
+    let opts = fd_options(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "writev_all")?;
+    if len > vectored::IOV_MAX {
+        // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
+        // any item is looked at, however the items are then laid out.
+        let mut probe: Vec<libc::iovec> = Vec::new();
+        probe.try_reserve_exact(len).map_err(|_| no_memory())?;
+    }
     let blocks = Blocks::new();
     let mut held = Held::new(py, len);
     let plan = Plan::build(&mut held, &blocks, buffers, len)?;
-    let fd = borrow(fd);
+    let fd = borrow(raw);
     py.detach(|| plan.write(fd, &opts))
         .map_err(|err| from_loop(py, err, 0))
 }
@@ -46,15 +56,13 @@ pub(crate) fn readv_exact(
     buffers: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
-    let fd = fd_or_fileno(fd)?;
-    let opts = fd_options(timeout_arg(timeout)?);
+    let raw = fd_or_fileno(fd)?;
+    let opts = fd_options(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "readv_exact")?;
-    let mut held = Held::new(py, len);
-    let mut bufs = held.scatter(buffers, len)?;
-    let expected = bufs.iter().map(|b| b.len()).sum();
-    let fd = borrow(fd);
-    py.detach(|| vectored::read_exact_fd(fd, &mut bufs, &opts))
-        .map_err(|err| from_loop(py, err, expected))
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, true)?;
+    let fd = borrow(raw);
+    read_into(py, &iov, |bufs| vectored::read_exact_fd(fd, bufs, &opts))
 }
 
 /// Write every byte of *buffers* at *offset* with positional writes; returns the total.
@@ -94,12 +102,84 @@ pub(crate) fn preadv_exact(
     let offset = file_offset(py, offset)?;
     let flags = rw_flags(flags);
     let len = sequence_len(buffers, "preadv_exact")?;
-    let mut held = Held::new(py, len);
-    let mut bufs = held.scatter(buffers, len)?;
-    let expected = bufs.iter().map(|b| b.len()).sum();
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, true)?;
     let fd = borrow(fd);
-    py.detach(|| vectored::read_exact_at(fd, &mut bufs, offset, flags))
-        .map_err(|err| from_loop(py, err, expected))
+    read_into(py, &iov, |bufs| vectored::read_exact_at(fd, bufs, offset, flags))
+}
+
+/// Runs a read loop over the writable buffers of `iov` with the GIL released.
+///
+/// The loops take `IoSliceMut`s, which must not overlap: when no two buffers share a byte
+/// they are made straight from the views. Otherwise (the same `bytearray` listed twice,
+/// which the kernel handles as "the later segment wins") the loop reads into one scratch
+/// buffer of the total size, whose bytes are then copied into the buffers in order: the
+/// same result, with no aliasing `&mut`.
+fn read_into(
+    py: Python<'_>,
+    iov: &Iovecs<'_>,
+    read: impl FnOnce(&mut [IoSliceMut<'_>]) -> vectored::Result<usize> + Send,
+) -> PyResult<usize> {
+    let expected = iov.total();
+    if !iov.overlapping()? {
+        let mut slices: Vec<IoSliceMut<'_>> = Vec::new();
+        slices.try_reserve_exact(iov.len()).map_err(|_| no_memory())?;
+        for v in iov.as_slice() {
+            let slice: &mut [u8] = if v.iov_len == 0 {
+                &mut []
+            } else {
+                // SAFETY: a writable view held by `iov` (alive until after the loop) covers
+                // `iov_len` bytes at the non-null `iov_base`; no two of these slices
+                // overlap (checked just above), and nothing else accesses the memory
+                // while they live (the GIL is held by no one touching it from Rust; Python
+                // code mutating the buffer concurrently is the caller's race, as with os).
+                unsafe { std::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len) }
+            };
+            slices.push(IoSliceMut::new(slice));
+        }
+        return py
+            .detach(|| read(&mut slices))
+            .map_err(|err| from_loop(py, err, expected));
+    }
+    let mut scratch: Vec<u8> = Vec::new();
+    scratch.try_reserve_exact(expected).map_err(|_| no_memory())?;
+    scratch.resize(expected, 0);
+    let result = py.detach(|| read(&mut [IoSliceMut::new(&mut scratch)]));
+    let got = match &result {
+        Ok(n) => *n,
+        Err(err) => err.transferred(),
+    };
+    let mut rest = &scratch[..got.min(expected)];
+    for v in iov.as_slice() {
+        if rest.is_empty() {
+            break;
+        }
+        let n = v.iov_len.min(rest.len());
+        // SAFETY: the view at `iov_base` is writable for `iov_len >= n` bytes and held by
+        // `iov`; `scratch` is our own allocation, so the two do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(rest.as_ptr(), v.iov_base.cast::<u8>(), n) };
+        rest = &rest[n..];
+    }
+    result.map_err(|err| from_loop(py, err, expected))
+}
+
+/// The timeout of a helper call: the `timeout` argument if given (not `None`); otherwise,
+/// for an object with `gettimeout()` (a socket), its timeout, as `socket.sendall` and
+/// `recv_into` would apply it (`None`: wait forever, `0.0`: never wait); otherwise none.
+fn effective_timeout(
+    fd: &Bound<'_, PyAny>,
+    timeout: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Duration>> {
+    if let Some(timeout) = timeout.filter(|t| !t.is_none()) {
+        return timeout_arg(Some(timeout));
+    }
+    if fd.is_instance_of::<PyInt>() {
+        return Ok(None);
+    }
+    match fd.getattr_opt(intern!(fd.py(), "gettimeout"))? {
+        Some(method) => timeout_arg(Some(&method.call0()?)),
+        None => Ok(None),
+    }
 }
 
 /// The loop options for a `timeout` argument: `None` waits as long as it takes, `0` never

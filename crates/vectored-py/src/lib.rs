@@ -19,8 +19,8 @@ mod args;
 mod buffers;
 mod dropin;
 mod errors;
-mod ffi;
 mod helpers;
+mod iov;
 mod plan;
 
 use pyo3::prelude::*;

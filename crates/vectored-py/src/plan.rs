@@ -130,7 +130,8 @@ impl<'s> Builder<'s> {
         } else {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
-                self.direct.reserve_exact(self.len);
+                // Best effort: a lying `__len__` has already been refused by `Held`.
+                let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
         }
