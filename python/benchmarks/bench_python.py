@@ -280,6 +280,9 @@ def buffers(count: int, size: int) -> list[bytes]:
 CALL_SHAPES = (1, 2, 16, 256, 1024)
 CALL_KINDS = ("bytes", "bytearray", "memoryview")
 CALL_BUF_SIZE = 100
+# "cpu": the calling thread's CPU time (user + system, time.thread_time), which leaves out
+# the time other processes hold the CPU on a shared machine; "wall": time.perf_counter.
+CLOCK = ["cpu"]
 
 
 def load_extension(path: str) -> Any:
@@ -398,6 +401,7 @@ def measure_calls(
             else:
                 target.drain()
 
+    clock = time.thread_time if CLOCK[0] == "cpu" else time.perf_counter
     samples: dict[str, list[float]] = {name: [] for name in funcs}
     order = list(funcs)
     rng = random.Random(7)
@@ -410,16 +414,16 @@ def measure_calls(
                 # writev/readv move the offset: seek back untimed every call is impossible,
                 # so both sides pay the same lseek and it is subtracted below.
                 lseek, fd = os.lseek, target.wfd
-                t0 = time.perf_counter()
+                t0 = clock()
                 for _ in range(batch):
                     lseek(fd, 0, 0)
                     f()
-                t1 = time.perf_counter()
+                t1 = clock()
             else:
-                t0 = time.perf_counter()
+                t0 = clock()
                 for _ in range(batch):
                     f()
-                t1 = time.perf_counter()
+                t1 = clock()
             samples[name].append((t1 - t0) / batch)
     return {name: statistics.median(s) for name, s in samples.items()}
 
@@ -466,7 +470,7 @@ def run_calls(args: argparse.Namespace) -> int:
     reps = 3 if args.quick else args.reps
     print(f"# per-call cost, vectored {vectored.__version__}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; median of {reps} "
-          f"interleaved batches; buffers of {CALL_BUF_SIZE} B"
+          f"interleaved batches; buffers of {CALL_BUF_SIZE} B; {args.clock} clock"
           + (f"; old = {args.baseline}" if args.baseline else ""))
     ops = args.ops.split(",")
     targets = args.targets.split(",")
@@ -520,11 +524,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="/dev/null,file,pipe,socketpair")
     parser.add_argument("--shapes", default=",".join(map(str, CALL_SHAPES)))
     parser.add_argument("--kinds", default=",".join(CALL_KINDS))
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                        help="with --calls: thread CPU time (default) or wall-clock time")
     parser.add_argument("--budget", type=float, default=0.3,
                         help="with --calls: seconds per function per cell (about)")
     parser.add_argument("--json", default=None, help="with --calls: also write the cells here")
     args = parser.parse_args(argv)
     if args.calls:
+        CLOCK[0] = args.clock
         return run_calls(args)
     reps = 2 if args.quick else args.reps
 

@@ -1,6 +1,8 @@
 //! `writev`, `readv`, `pwritev`, `preadv`: drop-in replacements for the `os` functions, with
 //! the same arguments, results and exceptions (see `shared/reference/cpython-os-vectored.md`).
 //!
+//! The calling convention (`METH_FASTCALL`, arguments, docstrings) is in `fast`.
+//!
 //! Each acquires every buffer ([`Iovecs`], as CPython's `iov_setup`), then makes one system
 //! call with all of them, exactly as `os` does: no clamping of the count or the total (more
 //! than `IOV_MAX` buffers is the kernel's `EINVAL`, a huge total the kernel's own short
@@ -22,8 +24,6 @@ use crate::iov::Iovecs;
 /// Same as ``os.writev``: returns the number of bytes written, which may be fewer than the
 /// total. *buffers* must be a sequence of bytes-like objects; more than ``IOV_MAX`` (1024)
 /// raises ``OSError(EINVAL)``.
-#[pyfunction]
-#[pyo3(signature = (fd, buffers, /))]
 pub(crate) fn writev(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "writev")?;
     let mut iov = Iovecs::new(py);
@@ -38,8 +38,6 @@ pub(crate) fn writev(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> Py
 ///
 /// Same as ``os.readv``: fills the buffers in order and returns the number of bytes read
 /// (0 at end of file), which may be fewer than their total size.
-#[pyfunction]
-#[pyo3(signature = (fd, buffers, /))]
 pub(crate) fn readv(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "readv")?;
     let mut iov = Iovecs::new(py);
@@ -54,11 +52,6 @@ pub(crate) fn readv(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyR
 ///
 /// Same as ``os.pwritev``: *offset* ``-1`` writes at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes written.
-#[pyfunction]
-#[pyo3(
-    signature = (fd, buffers, offset, flags = CInt(0), /),
-    text_signature = "(fd, buffers, offset, flags=0, /)"
-)]
 pub(crate) fn pwritev(
     py: Python<'_>,
     fd: CInt,
@@ -83,11 +76,6 @@ pub(crate) fn pwritev(
 /// Same as ``os.preadv``: *offset* ``-1`` reads at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes read (0 at or
 /// past the end of the file).
-#[pyfunction]
-#[pyo3(
-    signature = (fd, buffers, offset, flags = CInt(0), /),
-    text_signature = "(fd, buffers, offset, flags=0, /)"
-)]
 pub(crate) fn preadv(
     py: Python<'_>,
     fd: CInt,
@@ -131,12 +119,25 @@ fn raw(iov: &mut Iovecs<'_>) -> (IovPtr, c_int) {
 
 /// Makes the system call with the GIL released, retrying after `EINTR` once the signal
 /// handlers have run (their exception, if any, is raised instead), as CPython does.
+///
+/// The GIL is released with `PyEval_SaveThread`/`PyEval_RestoreThread` directly, as
+/// `Py_BEGIN_ALLOW_THREADS` does, rather than through `Python::detach`: the system call
+/// touches no Python object and cannot panic, and the bookkeeping `detach` adds for
+/// arbitrary closures (thread-local counters, deferred reference counts) was a measurable
+/// part of a one-buffer call.
 fn call(py: Python<'_>, syscall: impl Fn() -> isize + Send + Copy) -> PyResult<usize> {
     loop {
-        let result = py.detach(move || {
+        // SAFETY: the thread is attached (`py`); between the two calls it runs only the
+        // system call and reads `errno`, touching no Python object, and it re-attaches
+        // before anything else.
+        let result = unsafe {
+            let state = pyo3::ffi::PyEval_SaveThread();
             let n = syscall();
-            usize::try_from(n).map_err(|_| std::io::Error::last_os_error().raw_os_error())
-        });
+            let result =
+                usize::try_from(n).map_err(|_| std::io::Error::last_os_error().raw_os_error());
+            pyo3::ffi::PyEval_RestoreThread(state);
+            result
+        };
         match result {
             Ok(n) => return Ok(n),
             Err(Some(libc::EINTR)) => py.check_signals()?,

@@ -178,7 +178,7 @@ impl<'py> Iovecs<'py> {
                     return Err(PyErr::fetch(py));
                 }
                 // SAFETY: `borrowed` is a valid object; we take our own reference.
-                unsafe { ffi::Py_IncRef(borrowed) };
+                unsafe { ffi::Py_INCREF(borrowed) };
                 borrowed
             } else {
                 item(seq, index)?.into_ptr()
@@ -192,7 +192,7 @@ impl<'py> Iovecs<'py> {
                 unsafe { ffi::PyBytes_AsStringAndSize(obj, &raw mut data, &raw mut size) };
                 if let Err(err) = self.refs.reserve(len) {
                     // SAFETY: we own this reference and keep it nowhere.
-                    unsafe { ffi::Py_DecRef(obj) };
+                    unsafe { ffi::Py_DECREF(obj) };
                     return Err(err);
                 }
                 // The reference keeps the immutable contents alive until `self` is dropped.
@@ -205,7 +205,7 @@ impl<'py> Iovecs<'py> {
             }
             let got = self.get_buffer(obj, if writable { PYBUF_WRITABLE } else { PYBUF_SIMPLE }, len);
             // SAFETY: the view (if any) holds its own reference; ours is no longer needed.
-            unsafe { ffi::Py_DecRef(obj) };
+            unsafe { ffi::Py_DECREF(obj) };
             let (base, size) = got?;
             self.iov.push(libc::iovec {
                 iov_base: base,
@@ -291,7 +291,7 @@ impl Drop for Iovecs<'_> {
         }
         for &obj in self.refs.as_slice() {
             // SAFETY: we own one reference to each object; the thread is attached.
-            unsafe { ffi::Py_DecRef(obj) };
+            unsafe { ffi::Py_DECREF(obj) };
         }
     }
 }

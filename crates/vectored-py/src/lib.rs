@@ -19,6 +19,7 @@ mod args;
 mod buffers;
 mod dropin;
 mod errors;
+mod fast;
 mod helpers;
 mod iov;
 mod plan;
@@ -46,10 +47,7 @@ const RWF_FLAGS: [(&str, vectored::RwFlags); 8] = {
 /// transfer everything.
 #[pymodule]
 fn _vectored(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(dropin::writev, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::readv, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::pwritev, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::preadv, m)?)?;
+    fast::add(m)?;
     m.add_function(wrap_pyfunction!(helpers::writev_all, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::readv_exact, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::pwritev_all, m)?)?;
