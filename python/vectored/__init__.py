@@ -18,6 +18,13 @@ from __future__ import annotations
 import sys
 
 from vectored import _vectored
+from vectored._errors import (
+    TransferError,
+    VectoredBlockingIOError,
+    VectoredBrokenPipeError,
+    VectoredConnectionResetError,
+    VectoredTimeoutError,
+)
 from vectored._vectored import (
     IOV_MAX,
     IncompleteReadError,
@@ -34,6 +41,11 @@ from vectored._vectored import (
 __all__ = [
     "IOV_MAX",
     "IncompleteReadError",
+    "TransferError",
+    "VectoredBlockingIOError",
+    "VectoredBrokenPipeError",
+    "VectoredConnectionResetError",
+    "VectoredTimeoutError",
     "preadv",
     "preadv_exact",
     "pwritev",
