@@ -2,8 +2,10 @@
 //! Python. They transfer everything or raise an exception that says exactly how much was
 //! transferred (`.transferred`).
 
-use std::io::IoSliceMut;
+use std::ffi::c_int;
+use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pyo3::intern;
@@ -33,6 +35,11 @@ pub(crate) fn writev_all(
     let raw = fd_or_fileno(fd)?;
     let opts = fd_options(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "writev_all")?;
+    if len <= vectored::IOV_MAX && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
+        let mut iov = Iovecs::new(py);
+        iov.acquire(buffers, len, false)?;
+        return write_first(py, raw, &mut iov, &opts);
+    }
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
         // any item is looked at, however the items are then laid out.
@@ -45,6 +52,112 @@ pub(crate) fn writev_all(
     let fd = borrow(raw);
     py.detach(|| plan.write(fd, &opts))
         .map_err(|err| from_loop(py, err, 0))
+}
+
+/// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
+/// `EOPNOTSUPP`, after which `writev_all` always classifies the fd first.
+static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
+
+/// `writev_all` for at most `IOV_MAX` buffers: the write is tried first, with one
+/// `pwritev2(fd, iov, n, -1, RWF_NOSIGNAL)` of every buffer as they are (no `fstat` to
+/// pick the call that cannot raise `SIGPIPE`: this one cannot, on any kind of fd), which is
+/// all a call takes when the fd accepts everything at once. Only a short write, `EAGAIN`
+/// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
+/// waits as `opts` says) from where the first call stopped.
+///
+/// Runs of small buffers are not coalesced here: one system call with up to `IOV_MAX`
+/// iovecs costs no more than `os.writev` with the same list, while copying them would.
+fn write_first(
+    py: Python<'_>,
+    fd: RawFd,
+    iov: &mut Iovecs<'_>,
+    opts: &FdOptions,
+) -> PyResult<usize> {
+    let total = iov.total();
+    let ptr = IovPtr(iov.as_ptr());
+    let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
+    // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the
+    // call; the kernel only reads them.
+    let first = py.detach(move || unsafe { pwritev2_nosignal(fd, ptr, count) });
+    let done = match first {
+        Ok(n) if n >= total => return Ok(n),
+        Ok(n) => n,
+        Err(libc::EOPNOTSUPP) => {
+            // A kernel without RWF_NOSIGNAL: classify the fd from now on.
+            NOSIGNAL_WORKS.store(false, Ordering::Relaxed);
+            0
+        }
+        Err(libc::EAGAIN | libc::EINVAL) => 0,
+        Err(libc::EINTR) => {
+            if let Err(raised) = py.check_signals() {
+                return Err(with_progress(py, raised, 0));
+            }
+            0
+        }
+        Err(errno) => return Err(with_progress(py, os_error(py, errno), 0)),
+    };
+    let mut slices: Vec<IoSlice<'_>> = Vec::new();
+    slices.try_reserve_exact(iov.len()).map_err(|_| no_memory())?;
+    for v in iov.as_slice() {
+        let bytes: &[u8] = if v.iov_len == 0 {
+            &[]
+        } else {
+            // SAFETY: a view (or `bytes`) held by `iov`, alive until after the loop, covers
+            // `iov_len` bytes at the non-null `iov_base`; shared slices may alias.
+            unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
+        };
+        slices.push(IoSlice::new(bytes));
+    }
+    let mut rest: &mut [IoSlice<'_>] = &mut slices;
+    IoSlice::advance_slices(&mut rest, done);
+    let fd = borrow(fd);
+    py.detach(|| vectored::write_all_fd(fd, rest, opts))
+        .map(|n| n + done)
+        .map_err(|err| {
+            let (source, transferred) = err.into_parts();
+            from_loop(py, vectored::Error::new(source, transferred + done), 0)
+        })
+}
+
+/// A pointer to iovecs owned by the attached frame, for the detached system call.
+#[derive(Clone, Copy)]
+struct IovPtr(*mut libc::iovec);
+
+// SAFETY: only the kernel dereferences it, during the call, while the owner stays alive.
+unsafe impl Send for IovPtr {}
+
+/// One `pwritev2(fd, iov, count, -1, RWF_NOSIGNAL)`: the bytes written, or the errno.
+///
+/// # Safety
+///
+/// `iov` must point to `count` iovecs over readable memory.
+unsafe fn pwritev2_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usize, i32> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: guaranteed by the caller; offset -1 (lo -1, hi 0 on 64-bit, and the
+        // kernel ignores hi there) is "the current file offset".
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_pwritev2,
+                fd,
+                iov.0,
+                count,
+                -1 as libc::c_long,
+                -1 as libc::c_long,
+                vectored::RwFlags::NOSIGNAL.bits(),
+            )
+        };
+        usize::try_from(n).map_err(|_| {
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO)
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (fd, iov, count);
+        Err(libc::EOPNOTSUPP)
+    }
 }
 
 /// Fill every buffer of *buffers* from *fd*, in order; returns their total size.
