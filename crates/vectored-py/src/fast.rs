@@ -14,6 +14,7 @@ use std::panic::AssertUnwindSafe;
 use pyo3::exceptions::{PySystemError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
 use pyo3::Borrowed;
 
 use crate::args::{c_int_arg, CInt, OffT};
@@ -152,6 +153,55 @@ unsafe extern "C" fn preadv(
     })
 }
 
+unsafe extern "C" fn writev_all(
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    entry(|py| {
+        // SAFETY: CPython's vectorcall arguments, alive for the call.
+        let positional = unsafe { positional(args, nargs, "writev_all", 2, 2)? };
+        // SAFETY: the keyword values follow the positional ones in `args` (vectorcall).
+        let timeout = unsafe { keyword_timeout(py, args.add(2), kwnames, "writev_all")? };
+        // SAFETY: as above.
+        let (fd, bufs) = unsafe { (arg(py, positional[0]), arg(py, positional[1])) };
+        crate::helpers::writev_all(py, &fd, &bufs, timeout.as_deref())
+    })
+}
+
+/// The only keyword argument, `timeout`, from a vectorcall's `kwnames` (NULL or a tuple of
+/// names) and the values after the positional arguments.
+///
+/// # Safety
+///
+/// `values` must point to `len(kwnames)` valid borrowed references.
+unsafe fn keyword_timeout<'a, 'py>(
+    py: Python<'py>,
+    values: *const *mut ffi::PyObject,
+    kwnames: *mut ffi::PyObject,
+    name: &str,
+) -> PyResult<Option<Borrowed<'a, 'py, PyAny>>> {
+    if kwnames.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `kwnames` is a tuple of str (vectorcall contract).
+    let names = unsafe { Borrowed::from_ptr(py, kwnames) };
+    let names = names.cast::<PyTuple>()?;
+    let mut timeout = None;
+    for (i, key) in names.iter().enumerate() {
+        if key.cast::<PyString>().is_ok_and(|s| s == "timeout") {
+            // SAFETY: guaranteed by the caller (`i < len(kwnames)`).
+            timeout = Some(unsafe { arg(py, *values.add(i)) });
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "{name}() got an unexpected keyword argument '{key}'"
+            )));
+        }
+    }
+    Ok(timeout)
+}
+
 type Fast = unsafe extern "C" fn(
     *mut ffi::PyObject,
     *mut *mut ffi::PyObject,
@@ -222,6 +272,30 @@ pub(crate) fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
         };
         m.add(name.to_str().unwrap_or_default(), func)?;
     }
+    // `writev_all`, with its keyword argument.
+    let def: &'static mut ffi::PyMethodDef = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: c"writev_all".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: writev_all,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: WRITEV_ALL_DOC.as_ptr(),
+    }));
+    // SAFETY: as above.
+    let func = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyCFunction_NewEx(def, m.as_ptr(), module_name.as_ptr()),
+        )?
+    };
+    m.add("writev_all", func)?;
     Ok(())
 }
+
+const WRITEV_ALL_DOC: &CStr = c"writev_all($module, fd, buffers, /, *, timeout=None)\n--\n\n\
+Write every byte of *buffers* to *fd*, in order; returns the total.\n\n\
+Partial writes are resumed, ``EINTR`` is retried after running signal handlers, any\n\
+number of buffers is fine. On a non-blocking *fd* it waits in ``poll`` (as long as\n\
+*timeout* seconds allow; for a socket object with no *timeout* given, as long as its own\n\
+``gettimeout()`` allows). ``SIGPIPE`` is never raised.";
 

@@ -16,16 +16,10 @@ use vectored::{FdOptions, RwFlags};
 use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
 use crate::buffers::{sequence_len, Held};
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
-use crate::iov::{no_memory, Iovecs};
-use crate::plan::{Blocks, Plan};
+use crate::iov::{no_memory, Iovecs, INLINE};
+use crate::plan::{Blocks, Plan, COPY_BELOW};
 
-/// Write every byte of *buffers* to *fd*, in order; returns the total.
-///
-/// Partial writes are resumed, ``EINTR`` is retried after running signal handlers, any
-/// number of buffers is fine. On a non-blocking *fd* it waits in ``poll`` (as long as
-/// *timeout* seconds allow). ``SIGPIPE`` is never raised.
-#[pyfunction]
-#[pyo3(signature = (fd, buffers, /, *, timeout = None))]
+/// `writev_all(fd, buffers, /, *, timeout=None)`; its calling convention is in `fast`.
 pub(crate) fn writev_all(
     py: Python<'_>,
     fd: &Bound<'_, PyAny>,
@@ -38,7 +32,13 @@ pub(crate) fn writev_all(
     if len <= vectored::IOV_MAX && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
         let mut iov = Iovecs::new(py);
         iov.acquire(buffers, len, false)?;
-        return write_first(py, raw, &mut iov, &opts);
+        // Measured (docs/bench/python-*.txt): a few buffers, or large ones, are cheapest
+        // passed as they are; many small ones are cheaper coalesced even when one call
+        // would take them all (256 x 100 B on a socketpair: 0.55x `os.writev` coalesced,
+        // 1.02x as they are), as the kernel pays per iovec.
+        if len <= INLINE || iov.total() / len >= COPY_BELOW {
+            return write_first(py, raw, &mut iov, &opts);
+        }
     }
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
@@ -77,8 +77,14 @@ fn write_first(
     let ptr = IovPtr(iov.as_ptr());
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
     // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the
-    // call; the kernel only reads them.
-    let first = py.detach(move || unsafe { pwritev2_nosignal(fd, ptr, count) });
+    // call; the kernel only reads them. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
+    // does (see `dropin::call`): the detached part touches no Python object.
+    let first = unsafe {
+        let state = pyo3::ffi::PyEval_SaveThread();
+        let result = pwritev2_nosignal(fd, ptr, count);
+        pyo3::ffi::PyEval_RestoreThread(state);
+        result
+    };
     let done = match first {
         Ok(n) if n >= total => return Ok(n),
         Ok(n) => n,

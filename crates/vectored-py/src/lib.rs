@@ -48,7 +48,6 @@ const RWF_FLAGS: [(&str, vectored::RwFlags); 8] = {
 #[pymodule]
 fn _vectored(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fast::add(m)?;
-    m.add_function(wrap_pyfunction!(helpers::writev_all, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::readv_exact, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::pwritev_all, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::preadv_exact, m)?)?;

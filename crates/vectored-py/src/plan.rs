@@ -12,7 +12,7 @@ use crate::buffers::{Held, Piece};
 
 /// Buffers shorter than this are copied (coalesced) rather than passed as their own iovec:
 /// the queue's own threshold.
-const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
+pub(crate) const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
 
 /// Size of a block collecting consecutive small buffers: the queue's staging block size, so
 /// a full block is one iovec.
