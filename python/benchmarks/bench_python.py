@@ -291,8 +291,9 @@ def load_extension(path: str) -> Any:
     import importlib.machinery
     import importlib.util
 
-    loader = importlib.machinery.ExtensionFileLoader("vectored_baseline._vectored", path)
-    spec = importlib.util.spec_from_file_location("vectored_baseline._vectored", path, loader=loader)
+    name = f"vectored_baseline_{abs(hash(path))}._vectored"
+    loader = importlib.machinery.ExtensionFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
@@ -465,13 +466,14 @@ def call_funcs(op: str, fd: int, bufs: list[Any], mods: Mapping[str, Any]) -> di
 
 def run_calls(args: argparse.Namespace) -> int:
     mods: dict[str, Any] = {"new": vectored}
-    if args.baseline:
-        mods["old"] = load_extension(args.baseline)
+    for spec in args.baseline or []:
+        label, _, path = spec.rpartition("=")
+        mods[label or "old"] = load_extension(path)
     reps = 3 if args.quick else args.reps
     print(f"# per-call cost, vectored {vectored.__version__}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; median of {reps} "
           f"interleaved batches; buffers of {CALL_BUF_SIZE} B; {args.clock} clock"
-          + (f"; old = {args.baseline}" if args.baseline else ""))
+          + "".join(f"; {spec}" for spec in args.baseline or []))
     ops = args.ops.split(",")
     targets = args.targets.split(",")
     shapes = [int(s) for s in args.shapes.split(",")]
@@ -518,8 +520,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", default=None, help="directory for the file target")
     parser.add_argument("--calls", action="store_true",
                         help="per-call cost of the drop-ins and writev_all against os instead")
-    parser.add_argument("--baseline", default=None,
-                        help="with --calls: another build's _vectored .so to compare (old)")
+    parser.add_argument("--baseline", action="append", metavar="[LABEL=]SO",
+                        help="with --calls: another build's _vectored .so to compare "
+                        "(column LABEL, default 'old'); may be repeated")
     parser.add_argument("--ops", default="writev,readv,pwritev,preadv,writev_all")
     parser.add_argument("--targets", default="/dev/null,file,pipe,socketpair")
     parser.add_argument("--shapes", default=",".join(map(str, CALL_SHAPES)))
