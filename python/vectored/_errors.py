@@ -56,7 +56,8 @@ def transfer_class(cls: type[OSError]) -> type[TransferError]:
 
 def with_transferred(exc: OSError, transferred: int) -> TransferError:
     """`exc` as the matching :class:`TransferError` subclass, with ``transferred`` set."""
-    new = transfer_class(type(exc))(*exc.args)
+    cls = _CLASSES.get(type(exc)) or transfer_class(type(exc))
+    new = cls(*exc.args)
     new.transferred = transferred
     if isinstance(new, BlockingIOError):
         new.characters_written = transferred

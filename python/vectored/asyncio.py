@@ -62,12 +62,13 @@ def _rest(buffers: Sequence[Buffer], skip: int) -> list[Buffer]:
     out: list[Buffer] = []
     it = iter(buffers)
     for buf in it:
-        view = memoryview(buf)
-        size = view.nbytes
+        kind = type(buf)
+        # len() counts bytes for these two; other exporters need a view to tell.
+        size = len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
         if skip >= size:
             skip -= size
             continue
-        out.append(view.cast("B")[skip:] if skip else buf)
+        out.append(memoryview(buf).cast("B")[skip:] if skip else buf)
         break
     out.extend(it)
     return out

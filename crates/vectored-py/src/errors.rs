@@ -14,6 +14,7 @@ use std::io;
 
 use pyo3::exceptions::{PyBlockingIOError, PyEOFError, PyOSError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::{create_exception, intern};
 
 create_exception!(
@@ -68,9 +69,9 @@ pub(crate) fn from_io(py: Python<'_>, err: &io::Error) -> PyErr {
 pub(crate) fn with_progress(py: Python<'_>, err: PyErr, transferred: usize) -> PyErr {
     let value = err.value(py);
     if value.is_instance_of::<PyOSError>() {
-        let remade = py
-            .import(intern!(py, "vectored._errors"))
-            .and_then(|m| m.getattr(intern!(py, "with_transferred")))
+        static HOOK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let remade = HOOK
+            .import(py, "vectored._errors", "with_transferred")
             .and_then(|hook| hook.call1((value, transferred)));
         if let Ok(remade) = remade {
             return PyErr::from_value(remade);

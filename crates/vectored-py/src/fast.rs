@@ -62,7 +62,9 @@ unsafe fn positional<'a>(
         } else {
             format!("at most {max} arguments")
         };
-        return Err(PyTypeError::new_err(format!("{name} expected {want}, got {count}")));
+        return Err(PyTypeError::new_err(format!(
+            "{name} expected {want}, got {count}"
+        )));
     }
     if count == 0 {
         return Ok(&[]);
@@ -298,4 +300,3 @@ Partial writes are resumed, ``EINTR`` is retried after running signal handlers, 
 number of buffers is fine. On a non-blocking *fd* it waits in ``poll`` (as long as\n\
 *timeout* seconds allow; for a socket object with no *timeout* given, as long as its own\n\
 ``gettimeout()`` allows). ``SIGPIPE`` is never raised.";
-

@@ -39,6 +39,12 @@ pub(crate) fn writev_all(
         if len <= INLINE || iov.total() / len >= COPY_BELOW {
             return write_first(py, raw, &mut iov, &opts);
         }
+        let blocks = Blocks::new();
+        let plan = Plan::from_slices(&blocks, len, iov.readable_slices());
+        let fd = borrow(raw);
+        return py
+            .detach(|| plan.write(fd, &opts))
+            .map_err(|err| from_loop(py, err, 0));
     }
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
@@ -103,7 +109,9 @@ fn write_first(
         Err(errno) => return Err(with_progress(py, os_error(py, errno), 0)),
     };
     let mut slices: Vec<IoSlice<'_>> = Vec::new();
-    slices.try_reserve_exact(iov.len()).map_err(|_| no_memory())?;
+    slices
+        .try_reserve_exact(iov.len())
+        .map_err(|_| no_memory())?;
     for v in iov.as_slice() {
         let bytes: &[u8] = if v.iov_len == 0 {
             &[]
@@ -224,7 +232,9 @@ pub(crate) fn preadv_exact(
     let mut iov = Iovecs::new(py);
     iov.acquire(buffers, len, true)?;
     let fd = borrow(fd);
-    read_into(py, &iov, |bufs| vectored::read_exact_at(fd, bufs, offset, flags))
+    read_into(py, &iov, |bufs| {
+        vectored::read_exact_at(fd, bufs, offset, flags)
+    })
 }
 
 /// Runs a read loop over the writable buffers of `iov` with the GIL released.
@@ -242,7 +252,9 @@ fn read_into(
     let expected = iov.total();
     if !iov.overlapping()? {
         let mut slices: Vec<IoSliceMut<'_>> = Vec::new();
-        slices.try_reserve_exact(iov.len()).map_err(|_| no_memory())?;
+        slices
+            .try_reserve_exact(iov.len())
+            .map_err(|_| no_memory())?;
         for v in iov.as_slice() {
             let slice: &mut [u8] = if v.iov_len == 0 {
                 &mut []
@@ -261,7 +273,9 @@ fn read_into(
             .map_err(|err| from_loop(py, err, expected));
     }
     let mut scratch: Vec<u8> = Vec::new();
-    scratch.try_reserve_exact(expected).map_err(|_| no_memory())?;
+    scratch
+        .try_reserve_exact(expected)
+        .map_err(|_| no_memory())?;
     scratch.resize(expected, 0);
     let result = py.detach(|| read(&mut [IoSliceMut::new(&mut scratch)]));
     let got = match &result {

@@ -64,6 +64,29 @@ impl<'s> Plan<'s> {
         Ok(builder.finish())
     }
 
+    /// Lays out `len` slices already held by the caller (small ones copied into `blocks`).
+    pub(crate) fn from_slices(
+        blocks: &'s Blocks,
+        len: usize,
+        slices: impl Iterator<Item = &'s [u8]>,
+    ) -> Self {
+        let mut builder = Builder {
+            len,
+            blocks,
+            direct: Vec::new(),
+            queue: None,
+            run: Vec::new(),
+        };
+        for bytes in slices {
+            if bytes.len() < COPY_BELOW {
+                builder.small(bytes);
+            } else {
+                builder.large(bytes);
+            }
+        }
+        builder.finish()
+    }
+
     /// Writes everything to `fd` (no Python objects are touched: call it detached).
     pub(crate) fn write(self, fd: BorrowedFd<'_>, opts: &FdOptions) -> vectored::Result<usize> {
         match self {
