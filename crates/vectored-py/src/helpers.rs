@@ -17,7 +17,7 @@ use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
 use crate::buffers::{sequence_len, Held};
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
 use crate::iov::{no_memory, Iovecs, INLINE};
-use crate::plan::{Blocks, Plan, COPY_BELOW};
+use crate::plan::{Blocks, Plan};
 
 /// `writev_all(fd, buffers, /, *, timeout=None)`; its calling convention is in `fast`.
 pub(crate) fn writev_all(
@@ -29,22 +29,15 @@ pub(crate) fn writev_all(
     let raw = fd_or_fileno(fd)?;
     let opts = fd_options(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "writev_all")?;
-    if len <= vectored::IOV_MAX && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
+    if len <= INLINE && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
+        // Measured (docs/bench/python-*.txt): a few buffers are cheapest passed as they are
+        // in one system call. Longer lists go through the plan below, which copies runs of
+        // small buffers together: even when one call would take them all, the kernel pays
+        // per iovec (256 x 100 B on a socketpair: 0.6x `os.writev` coalesced, 1.0x not),
+        // and the plan borrows small `bytes` without holding a reference to each.
         let mut iov = Iovecs::new(py);
         iov.acquire(buffers, len, false)?;
-        // Measured (docs/bench/python-*.txt): a few buffers, or large ones, are cheapest
-        // passed as they are; many small ones are cheaper coalesced even when one call
-        // would take them all (256 x 100 B on a socketpair: 0.55x `os.writev` coalesced,
-        // 1.02x as they are), as the kernel pays per iovec.
-        if len <= INLINE || iov.total() / len >= COPY_BELOW {
-            return write_first(py, raw, &mut iov, &opts);
-        }
-        let blocks = Blocks::new();
-        let plan = Plan::from_slices(&blocks, len, iov.readable_slices());
-        let fd = borrow(raw);
-        return py
-            .detach(|| plan.write(fd, &opts))
-            .map_err(|err| from_loop(py, err, 0));
+        return write_first(py, raw, &mut iov, &opts);
     }
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
@@ -64,15 +57,12 @@ pub(crate) fn writev_all(
 /// `EOPNOTSUPP`, after which `writev_all` always classifies the fd first.
 static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 
-/// `writev_all` for at most `IOV_MAX` buffers: the write is tried first, with one
+/// `writev_all` for a few buffers: the write is tried first, with one
 /// `pwritev2(fd, iov, n, -1, RWF_NOSIGNAL)` of every buffer as they are (no `fstat` to
 /// pick the call that cannot raise `SIGPIPE`: this one cannot, on any kind of fd), which is
 /// all a call takes when the fd accepts everything at once. Only a short write, `EAGAIN`
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
 /// waits as `opts` says) from where the first call stopped.
-///
-/// Runs of small buffers are not coalesced here: one system call with up to `IOV_MAX`
-/// iovecs costs no more than `os.writev` with the same list, while copying them would.
 fn write_first(
     py: Python<'_>,
     fd: RawFd,

@@ -252,22 +252,6 @@ impl<'py> Iovecs<'py> {
         self.iov.as_slice()
     }
 
-    /// The buffers as shared slices, for a readable acquisition (shared slices may alias).
-    pub(crate) fn readable_slices(&self) -> impl Iterator<Item = &[u8]> {
-        self.as_slice().iter().map(|v| {
-            if v.iov_len == 0 {
-                &[][..]
-            } else {
-                // SAFETY: a view (or `bytes`) held by `self` covers `iov_len` bytes at the
-                // non-null `iov_base` until `self` is dropped, which the borrow prevents;
-                // nothing writes to a readable buffer through us.
-                unsafe {
-                    std::slice::from_raw_parts(v.iov_base.cast::<u8>().cast_const(), v.iov_len)
-                }
-            }
-        })
-    }
-
     /// A pointer to the first iovec, for the system call.
     pub(crate) fn as_ptr(&mut self) -> *mut libc::iovec {
         self.iov.as_mut_ptr()

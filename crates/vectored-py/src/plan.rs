@@ -12,7 +12,7 @@ use crate::buffers::{Held, Piece};
 
 /// Buffers shorter than this are copied (coalesced) rather than passed as their own iovec:
 /// the queue's own threshold.
-pub(crate) const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
+const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
 
 /// Size of a block collecting consecutive small buffers: the queue's staging block size, so
 /// a full block is one iovec.
@@ -62,29 +62,6 @@ impl<'s> Plan<'s> {
             Piece::Held(bytes) => builder.large(bytes),
         })?;
         Ok(builder.finish())
-    }
-
-    /// Lays out `len` slices already held by the caller (small ones copied into `blocks`).
-    pub(crate) fn from_slices(
-        blocks: &'s Blocks,
-        len: usize,
-        slices: impl Iterator<Item = &'s [u8]>,
-    ) -> Self {
-        let mut builder = Builder {
-            len,
-            blocks,
-            direct: Vec::new(),
-            queue: None,
-            run: Vec::new(),
-        };
-        for bytes in slices {
-            if bytes.len() < COPY_BELOW {
-                builder.small(bytes);
-            } else {
-                builder.large(bytes);
-            }
-        }
-        builder.finish()
     }
 
     /// Writes everything to `fd` (no Python objects are touched: call it detached).
