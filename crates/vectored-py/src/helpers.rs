@@ -48,9 +48,21 @@ pub(crate) fn writev_all(
     let blocks = Blocks::new();
     let mut held = Held::new(py, len);
     let plan = Plan::build(&mut held, &blocks, buffers, len)?;
-    let fd = borrow(raw);
-    py.detach(|| plan.write(fd, &opts))
-        .map_err(|err| from_loop(py, err, 0))
+    match plan {
+        Plan::Direct(list) => {
+            let mut slices: Vec<IoSlice<'_>> = Vec::new();
+            slices
+                .try_reserve_exact(list.len())
+                .map_err(|_| no_memory())?;
+            slices.extend(list.into_iter().map(IoSlice::new));
+            write_first_slices(py, raw, &mut slices, &opts)
+        }
+        queued @ Plan::Queued(_) => {
+            let fd = borrow(raw);
+            py.detach(|| queued.write(fd, &opts))
+                .map_err(|err| from_loop(py, err, 0))
+        }
+    }
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
@@ -70,34 +82,12 @@ fn write_first(
     opts: &FdOptions,
 ) -> PyResult<usize> {
     let total = iov.total();
-    let ptr = IovPtr(iov.as_ptr());
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
-    // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the
-    // call; the kernel only reads them. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
-    // does (see `dropin::call`): the detached part touches no Python object.
-    let first = unsafe {
-        let state = pyo3::ffi::PyEval_SaveThread();
-        let result = pwritev2_nosignal(fd, ptr, count);
-        pyo3::ffi::PyEval_RestoreThread(state);
-        result
-    };
-    let done = match first {
-        Ok(n) if n >= total => return Ok(n),
-        Ok(n) => n,
-        Err(libc::EOPNOTSUPP) => {
-            // A kernel without RWF_NOSIGNAL: classify the fd from now on.
-            NOSIGNAL_WORKS.store(false, Ordering::Relaxed);
-            0
-        }
-        Err(libc::EAGAIN | libc::EINVAL) => 0,
-        Err(libc::EINTR) => {
-            if let Err(raised) = py.check_signals() {
-                return Err(with_progress(py, raised, 0));
-            }
-            0
-        }
-        Err(errno) => return Err(with_progress(py, os_error(py, errno), 0)),
-    };
+    // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the call.
+    let done = unsafe { first_attempt(py, fd, IovPtr(iov.as_ptr()), count)? };
+    if done >= total {
+        return Ok(done);
+    }
     let mut slices: Vec<IoSlice<'_>> = Vec::new();
     slices
         .try_reserve_exact(iov.len())
@@ -112,7 +102,72 @@ fn write_first(
         };
         slices.push(IoSlice::new(bytes));
     }
-    let mut rest: &mut [IoSlice<'_>] = &mut slices;
+    finish_rest(py, fd, &mut slices, done, opts)
+}
+
+/// [`write_first`] for slices already laid out (a plan's direct list).
+fn write_first_slices(
+    py: Python<'_>,
+    fd: RawFd,
+    slices: &mut [IoSlice<'_>],
+    opts: &FdOptions,
+) -> PyResult<usize> {
+    let mut done = 0;
+    if NOSIGNAL_WORKS.load(Ordering::Relaxed) && slices.len() <= vectored::IOV_MAX {
+        let total = slices.iter().fold(0usize, |t, s| t.saturating_add(s.len()));
+        let count = c_int::try_from(slices.len()).unwrap_or(c_int::MAX);
+        // `IoSlice` is ABI-compatible with `iovec` on Unix (std's documented guarantee).
+        let ptr = IovPtr(slices.as_mut_ptr().cast::<libc::iovec>());
+        // SAFETY: `count` iovecs over the slices' memory, borrowed for the whole call.
+        done = unsafe { first_attempt(py, fd, ptr, count)? };
+        if done >= total {
+            return Ok(done);
+        }
+    }
+    finish_rest(py, fd, slices, done, opts)
+}
+
+/// The first `pwritev2(RWF_NOSIGNAL)`, GIL released: the bytes it wrote (0 when the loop
+/// should simply start: `EAGAIN`, `EINTR` after the signal handlers ran, a kernel without
+/// the flag), or the error to raise.
+///
+/// # Safety
+///
+/// `ptr` must point to `count` iovecs over memory readable for the whole call.
+unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) -> PyResult<usize> {
+    // SAFETY: guaranteed by the caller. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
+    // does (see `dropin::call`): the detached part touches no Python object.
+    let first = unsafe {
+        let state = pyo3::ffi::PyEval_SaveThread();
+        let result = pwritev2_nosignal(fd, ptr, count);
+        pyo3::ffi::PyEval_RestoreThread(state);
+        result
+    };
+    match first {
+        Ok(n) => Ok(n),
+        Err(libc::EOPNOTSUPP) => {
+            // A kernel without RWF_NOSIGNAL: classify the fd from now on.
+            NOSIGNAL_WORKS.store(false, Ordering::Relaxed);
+            Ok(0)
+        }
+        Err(libc::EAGAIN | libc::EINVAL) => Ok(0),
+        Err(libc::EINTR) => match py.check_signals() {
+            Ok(()) => Ok(0),
+            Err(raised) => Err(with_progress(py, raised, 0)),
+        },
+        Err(errno) => Err(with_progress(py, os_error(py, errno), 0)),
+    }
+}
+
+/// The `vectored` loop over what the first attempt left (`done` bytes were written).
+fn finish_rest(
+    py: Python<'_>,
+    fd: RawFd,
+    slices: &mut [IoSlice<'_>],
+    done: usize,
+    opts: &FdOptions,
+) -> PyResult<usize> {
+    let mut rest: &mut [IoSlice<'_>] = slices;
     IoSlice::advance_slices(&mut rest, done);
     let fd = borrow(fd);
     py.detach(|| vectored::write_all_fd(fd, rest, opts))

@@ -139,6 +139,11 @@ impl<'s> Builder<'s> {
 
     fn finish(mut self) -> Plan<'s> {
         match self.queue.take() {
+            // Only small buffers, all in one block: write that block by reference (one
+            // copy of each buffer in all, no queue bookkeeping).
+            Some(queue) if queue.is_empty() && !self.run.is_empty() => {
+                Plan::Direct(vec![self.blocks.keep(std::mem::take(&mut self.run))])
+            }
             Some(mut queue) => {
                 flush(&mut queue, self.blocks, &mut self.run);
                 if self.run.capacity() > 0 {
