@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -119,9 +120,9 @@ async def bench(reps: int) -> list[tuple[str, str, float, float]]:
         for _ in range(reps):
             rng.shuffle(order)
             for s in order:
-                start = loop.time()
+                start = time.perf_counter()
                 await strategies[s]()
-                times[s].append(loop.time() - start)
+                times[s].append(time.perf_counter() - start)
         medians = {s: statistics.median(t) for s, t in times.items()}
         for s, med in medians.items():
             rows.append((name, s, med, med / medians["vectored"]))

@@ -65,9 +65,11 @@ def read_all(sock: socket.socket, total: int) -> bytes:
 
 
 @pytest.mark.parametrize("loop_name", LOOPS)
-def test_writev_all_sends_everything_in_order(loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+@pytest.mark.parametrize("shape", ["many", "few"])
+def test_writev_all_sends_everything_in_order(loop_name: str, shape: str,
+                                              pair: tuple[socket.socket, socket.socket]) -> None:
     a, b = pair
-    bufs = payload()
+    bufs = payload() if shape == "many" else few()
     expected = b"".join(bytes(x) for x in bufs)
     received: list[bytes] = []
     reader = threading.Thread(target=lambda: received.append(read_all(b, len(expected))))
@@ -117,14 +119,20 @@ def test_eof_is_incomplete_read(loop_name: str, pair: tuple[socket.socket, socke
     run(loop_name, main)
 
 
+def few() -> list[Any]:
+    """A head and a body (the path for up to 16 buffers)."""
+    return [b"HTTP/1.1 200 OK\r\n\r\n", memoryview(os.urandom(6 << 20))[1:], bytearray(b"!")]
+
+
 @pytest.mark.parametrize("loop_name", LOOPS)
 @pytest.mark.parametrize("how", ["timeout", "asyncio.timeout", "cancel"])
-def test_progress_is_exact_when_stopped(loop_name: str, how: str,
+@pytest.mark.parametrize("shape", ["many", "few"])
+def test_progress_is_exact_when_stopped(loop_name: str, how: str, shape: str,
                                         pair: tuple[socket.socket, socket.socket]) -> None:
     """The peer never reads: the call stops midway, and `transferred` is exactly what the
     peer can then read."""
     a, b = pair
-    bufs = payload()
+    bufs = payload() if shape == "many" else few()
     expected = b"".join(bytes(x) for x in bufs)
     progress = Progress()
 

@@ -33,13 +33,15 @@ subclass with ``transferred`` set, like the synchronous helpers.
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
+import sys
 from collections.abc import Sequence
 
 from typing_extensions import Buffer
 
 import vectored
-from vectored._errors import TransferError, timeout_error
+from vectored._errors import TransferError, timeout_error, with_transferred
 
 __all__ = ["Progress", "sock_readv_exact", "sock_writev_all"]
 
@@ -72,6 +74,17 @@ def _rest(buffers: Sequence[Buffer], skip: int) -> list[Buffer]:
         break
     out.extend(it)
     return out
+
+
+_FEW = 16
+"""Lists up to this long go out with ``pwritev`` (``RWF_NOSIGNAL``) as they are."""
+_RWF_NOSIGNAL: int = getattr(vectored, "RWF_NOSIGNAL", 0)
+_NOSIGNAL_WORKS = [sys.platform == "linux"]
+
+
+def _nbytes(buf: Buffer) -> int:
+    kind = type(buf)
+    return len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
 
 
 def _check(sock: socket.socket) -> int:
@@ -119,10 +132,34 @@ async def sock_writev_all(
     loop = asyncio.get_running_loop()
     state = progress if progress is not None else Progress()
     state.transferred = 0
-    pending: Sequence[Buffer] = buffers
+    if len(buffers) <= _FEW and _NOSIGNAL_WORKS[0]:
+        # A few buffers (a head and a body): one pwritev2(RWF_NOSIGNAL) per step, whose
+        # short count needs no exception, and no coalescing to pay for.
+        total = sum(_nbytes(b) for b in buffers)
+        deadline = None if timeout is None else loop.time() + timeout
+        pending: Sequence[Buffer] = buffers
+        try:
+            while True:
+                try:
+                    n = vectored.pwritev(fd, pending, -1, _RWF_NOSIGNAL)
+                except BlockingIOError:
+                    n = 0
+                state.transferred += n
+                if state.transferred >= total:
+                    return state.transferred
+                if n:
+                    pending = _rest(pending, n)
+                async with asyncio.timeout_at(deadline):  # the whole call's deadline
+                    await _wait(loop, fd, write=True)
+        except TimeoutError:
+            raise timeout_error("timed out before every byte was sent", state.transferred) from None
+        except OSError as err:
+            if err.errno != errno.EOPNOTSUPP or state.transferred:
+                raise with_transferred(err, state.transferred) from None
+            _NOSIGNAL_WORKS[0] = False  # a kernel before 6.18: the general path from now on
     try:
         # Common case first: everything goes out in one call, with no list rebuilt.
-        state.transferred = vectored.writev_all(fd, pending, timeout=0)
+        state.transferred = vectored.writev_all(fd, buffers, timeout=0)
         return state.transferred
     except BlockingIOError as err:
         state.transferred = err.characters_written
