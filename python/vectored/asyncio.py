@@ -37,8 +37,10 @@ import errno
 import socket
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from typing_extensions import Buffer
+if TYPE_CHECKING:  # typing_extensions is not a runtime dependency
+    from typing_extensions import Buffer
 
 import vectored
 from vectored._errors import TransferError, timeout_error, with_transferred
