@@ -4,6 +4,8 @@ Drop-in replacements for :func:`os.writev`, :func:`os.readv`, :func:`os.pwritev`
 :func:`os.preadv` (same arguments, results and exceptions), and loops that transfer
 everything or raise an exception saying exactly how much was transferred:
 :func:`writev_all`, :func:`pwritev_all`, :func:`readv_exact`, :func:`preadv_exact`.
+Every ``OSError`` they raise is a :class:`TransferError`, which carries ``transferred``.
+:mod:`vectored.asyncio` has the same for non-blocking sockets on an asyncio loop.
 
 Example::
 
