@@ -275,12 +275,267 @@ def buffers(count: int, size: int) -> list[bytes]:
     return [rng.randbytes(size) for _ in range(count)]
 
 
+# --- per-call cost against os (section 4, --calls) ---------------------------------------
+
+CALL_SHAPES = (1, 2, 16, 256, 1024)
+CALL_KINDS = ("bytes", "bytearray", "memoryview")
+CALL_BUF_SIZE = 100
+# "cpu": the calling thread's CPU time (user + system, time.thread_time), which leaves out
+# the time other processes hold the CPU on a shared machine; "wall": time.perf_counter.
+CLOCK = ["cpu"]
+
+
+def load_extension(path: str) -> Any:
+    """Loads another build of ``vectored._vectored`` (an .so file) beside the installed one,
+    for a before/after comparison in one process."""
+    import importlib.machinery
+    import importlib.util
+
+    name = f"vectored_baseline_{abs(hash(path))}._vectored"
+    loader = importlib.machinery.ExtensionFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def call_buffers(count: int, kind: str, writable: bool) -> list[Any]:
+    raw = [bytearray(os.urandom(CALL_BUF_SIZE)) for _ in range(count)]
+    if kind == "bytes" and not writable:
+        return [bytes(b) for b in raw]
+    if kind == "memoryview":
+        return [memoryview(b) for b in raw]
+    return raw  # bytearray (and writable "bytes": reads need writable buffers)
+
+
+class CallTarget:
+    """Where the calls go. `reset()` runs untimed before each batch of `batch` calls."""
+
+    def __init__(self, name: str, directory: str | None) -> None:
+        self.name = name
+        self._closers: list[Callable[[], None]] = []
+        self.wfd = self.rfd = -1
+        if name == "/dev/null":
+            self.wfd = os.open("/dev/null", os.O_WRONLY)
+            self.rfd = os.open("/dev/zero", os.O_RDONLY)
+            self._closers += [lambda: os.close(self.wfd), lambda: os.close(self.rfd)]
+        elif name == "file":
+            handle, path = tempfile.mkstemp(prefix="vectored-calls-", dir=directory)
+            os.write(handle, b"\0" * (CALL_BUF_SIZE * 1024))
+            self.wfd = self.rfd = handle
+            self._closers += [lambda: os.close(handle), lambda: os.unlink(path)]
+        elif name == "pipe":
+            self.rfd, self.wfd = os.pipe()
+            import fcntl
+
+            fcntl.fcntl(self.wfd, 1031, 1 << 20)  # F_SETPIPE_SZ: room for whole batches
+            self._closers += [lambda: os.close(self.rfd), lambda: os.close(self.wfd)]
+        else:
+            a, b = socket.socketpair()
+            for s in (a, b):
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            self.wfd, self.rfd = a.fileno(), b.fileno()
+            self._closers += [a.close, b.close]
+        self.room = 1 << 30
+        if name in ("pipe", "socketpair"):
+            # Half of what 100-byte writes fit before EAGAIN: batches never block.
+            os.set_blocking(self.wfd, False)
+            fitted = 0
+            try:
+                while True:
+                    fitted += os.write(self.wfd, b"\0" * CALL_BUF_SIZE)
+            except BlockingIOError:
+                pass
+            os.set_blocking(self.wfd, True)
+            self.drain()
+            self.room = fitted // 2
+
+    def drain(self) -> None:
+        os.set_blocking(self.rfd, False)
+        try:
+            while os.read(self.rfd, 1 << 20):
+                pass
+        except BlockingIOError:
+            pass
+        finally:
+            os.set_blocking(self.rfd, True)
+
+    def fill(self, nbytes: int) -> None:
+        self.drain()
+        data = b"\0" * nbytes
+        while data:
+            data = data[os.write(self.wfd, data):]
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()
+
+
+def measure_calls(
+    target: CallTarget,
+    op: str,
+    bufs: list[Any],
+    funcs: Mapping[str, Callable[[], Any]],
+    reps: int,
+    budget: float,
+) -> dict[str, float]:
+    """Median seconds per call of each function, batches interleaved in shuffled order."""
+    nbytes = len(bufs) * CALL_BUF_SIZE
+    streaming = target.name in ("pipe", "socketpair")
+    batch = max(1, min(2000, target.room // max(nbytes, 1))) if streaming else 2000
+    if not streaming:
+        # Aim at about `budget` seconds per function in total.
+        start = time.perf_counter()
+        for _ in range(50):
+            next(iter(funcs.values()))()
+        per_call = (time.perf_counter() - start) / 50
+        batch = max(20, min(5000, int(budget / max(per_call, 1e-9) / reps)))
+
+    def reset() -> None:
+        if target.name == "file":
+            os.lseek(target.wfd, 0, os.SEEK_SET)
+        elif streaming:
+            if op in ("readv", "readv_exact"):
+                target.fill(nbytes * batch)
+            else:
+                target.drain()
+
+    clock = time.thread_time if CLOCK[0] == "cpu" else time.perf_counter
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    order = list(funcs)
+    rng = random.Random(7)
+    for _ in range(reps):
+        rng.shuffle(order)
+        for name in order:
+            f = funcs[name]
+            reset()
+            if target.name == "file" and op in ("writev", "readv"):
+                # writev/readv move the offset: seek back untimed every call is impossible,
+                # so both sides pay the same lseek and it is subtracted below.
+                lseek, fd = os.lseek, target.wfd
+                t0 = clock()
+                for _ in range(batch):
+                    lseek(fd, 0, 0)
+                    f()
+                t1 = clock()
+            else:
+                t0 = clock()
+                for _ in range(batch):
+                    f()
+                t1 = clock()
+            samples[name].append((t1 - t0) / batch)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def call_funcs(op: str, fd: int, bufs: list[Any], mods: Mapping[str, Any]) -> dict[str, Callable[[], Any]]:
+    funcs: dict[str, Callable[[], Any]] = {}
+    if op == "writev":
+        ow = os.writev
+        funcs["os"] = lambda: ow(fd, bufs)
+        for label, mod in mods.items():
+            f = mod.writev
+            funcs[label] = lambda f=f: f(fd, bufs)  # type: ignore[misc]
+    elif op == "writev_all":
+        ow = os.writev
+        funcs["os"] = lambda: ow(fd, bufs)
+        for label, mod in mods.items():
+            f = mod.writev_all
+            funcs[label] = lambda f=f: f(fd, bufs)  # type: ignore[misc]
+    elif op == "readv":
+        orv = os.readv
+        funcs["os"] = lambda: orv(fd, bufs)
+        for label, mod in mods.items():
+            f = mod.readv
+            funcs[label] = lambda f=f: f(fd, bufs)  # type: ignore[misc]
+    elif op == "pwritev":
+        opw = os.pwritev
+        funcs["os"] = lambda: opw(fd, bufs, 0)
+        for label, mod in mods.items():
+            f = mod.pwritev
+            funcs[label] = lambda f=f: f(fd, bufs, 0)  # type: ignore[misc]
+    elif op == "preadv":
+        opr = os.preadv
+        funcs["os"] = lambda: opr(fd, bufs, 0)
+        for label, mod in mods.items():
+            f = mod.preadv
+            funcs[label] = lambda f=f: f(fd, bufs, 0)  # type: ignore[misc]
+    return funcs
+
+
+def run_calls(args: argparse.Namespace) -> int:
+    mods: dict[str, Any] = {"new": vectored}
+    for spec in args.baseline or []:
+        label, _, path = spec.rpartition("=")
+        mods[label or "old"] = load_extension(path)
+    reps = 3 if args.quick else args.reps
+    print(f"# per-call cost, vectored {vectored.__version__}, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; median of {reps} "
+          f"interleaved batches; buffers of {CALL_BUF_SIZE} B; {args.clock} clock"
+          + "".join(f"; {spec}" for spec in args.baseline or []))
+    ops = args.ops.split(",")
+    targets = args.targets.split(",")
+    shapes = [int(s) for s in args.shapes.split(",")]
+    kinds = args.kinds.split(",")
+    header = "| op | target | buffers | kind | os ns |" + "".join(
+        f" {label} ns | {label}/os |" for label in mods)
+    print()
+    print(header)
+    print("|---|---|---:|---|---:|" + "---:|---:|" * len(mods))
+    results = []
+    for op in ops:
+        for tname in targets:
+            if op in ("pwritev", "preadv") and tname in ("pipe", "socketpair"):
+                continue  # ESPIPE
+            target = CallTarget(tname, args.dir)
+            try:
+                for count in shapes:
+                    for kind in kinds:
+                        writable = op in ("readv", "preadv")
+                        bufs = call_buffers(count, kind, writable)
+                        fd = target.rfd if writable else target.wfd
+                        funcs = call_funcs(op, fd, bufs, mods)
+                        med = measure_calls(target, op, bufs, funcs, reps, args.budget)
+                        base = med["os"]
+                        cells = "".join(f" {med[l] * 1e9:.0f} | {med[l] / base:.2f} |" for l in mods)
+                        print(f"| {op} | {tname} | {count} | {kind} | {base * 1e9:.0f} |{cells}",
+                              flush=True)
+                        results.append({"op": op, "target": tname, "buffers": count, "kind": kind,
+                                        **{f"{l}_ns": med[l] * 1e9 for l in med}})
+            finally:
+                target.close()
+    if args.json:
+        import json
+
+        with open(args.json, "w") as out:
+            json.dump(results, out, indent=1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15, help="repetitions of each strategy")
     parser.add_argument("--quick", action="store_true", help="few repetitions (smoke test)")
     parser.add_argument("--dir", default=None, help="directory for the file target")
+    parser.add_argument("--calls", action="store_true",
+                        help="per-call cost of the drop-ins and writev_all against os instead")
+    parser.add_argument("--baseline", action="append", metavar="[LABEL=]SO",
+                        help="with --calls: another build's _vectored .so to compare "
+                        "(column LABEL, default 'old'); may be repeated")
+    parser.add_argument("--ops", default="writev,readv,pwritev,preadv,writev_all")
+    parser.add_argument("--targets", default="/dev/null,file,pipe,socketpair")
+    parser.add_argument("--shapes", default=",".join(map(str, CALL_SHAPES)))
+    parser.add_argument("--kinds", default=",".join(CALL_KINDS))
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                        help="with --calls: thread CPU time (default) or wall-clock time")
+    parser.add_argument("--budget", type=float, default=0.3,
+                        help="with --calls: seconds per function per cell (about)")
+    parser.add_argument("--json", default=None, help="with --calls: also write the cells here")
     args = parser.parse_args(argv)
+    if args.calls:
+        CLOCK[0] = args.clock
+        return run_calls(args)
     reps = 2 if args.quick else args.reps
 
     print(f"# vectored {vectored.__version__}, Python {platform.python_version()}, "

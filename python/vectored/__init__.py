@@ -4,6 +4,8 @@ Drop-in replacements for :func:`os.writev`, :func:`os.readv`, :func:`os.pwritev`
 :func:`os.preadv` (same arguments, results and exceptions), and loops that transfer
 everything or raise an exception saying exactly how much was transferred:
 :func:`writev_all`, :func:`pwritev_all`, :func:`readv_exact`, :func:`preadv_exact`.
+Every ``OSError`` they raise is a :class:`TransferError`, which carries ``transferred``.
+:mod:`vectored.asyncio` has the same for non-blocking sockets on an asyncio loop.
 
 Example::
 
@@ -18,6 +20,13 @@ from __future__ import annotations
 import sys
 
 from vectored import _vectored
+from vectored._errors import (
+    TransferError,
+    VectoredBlockingIOError,
+    VectoredBrokenPipeError,
+    VectoredConnectionResetError,
+    VectoredTimeoutError,
+)
 from vectored._vectored import (
     IOV_MAX,
     IncompleteReadError,
@@ -34,6 +43,11 @@ from vectored._vectored import (
 __all__ = [
     "IOV_MAX",
     "IncompleteReadError",
+    "TransferError",
+    "VectoredBlockingIOError",
+    "VectoredBrokenPipeError",
+    "VectoredConnectionResetError",
+    "VectoredTimeoutError",
     "preadv",
     "preadv_exact",
     "pwritev",

@@ -169,9 +169,9 @@ def nonblocking() -> None:
     os.set_blocking(w, False)
     try:
         vectored.writev_all(w, big, timeout=0.1)
-    except TimeoutError as exc:
-        print(f"TimeoutError after {exc.transferred} bytes (errno {exc.errno})")  # type: ignore[attr-defined]
-        assert exc.transferred == len(os.read(r, 1 << 20))  # type: ignore[attr-defined]
+    except vectored.VectoredTimeoutError as exc:  # a TimeoutError that declares .transferred
+        print(f"TimeoutError after {exc.transferred} bytes (errno {exc.errno})")
+        assert exc.transferred == len(os.read(r, 1 << 20))
     finally:
         os.close(w)
         os.close(r)
@@ -333,8 +333,8 @@ def errors() -> None:
     os.close(r)
     try:
         vectored.writev_all(w, [b"into the void"])
-    except BrokenPipeError as exc:
-        print(f"BrokenPipeError: {exc} (transferred={exc.transferred})")  # type: ignore[attr-defined]
+    except vectored.VectoredBrokenPipeError as exc:  # a BrokenPipeError with .transferred
+        print(f"BrokenPipeError: {exc} (transferred={exc.transferred})")
     finally:
         os.close(w)
 

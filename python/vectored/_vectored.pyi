@@ -142,12 +142,16 @@ def writev_all(fd: _FdLike, buffers: Sequence[Buffer], /, *, timeout: float | No
     long as it takes when *timeout* is ``None``, at most *timeout* seconds in total
     (``TimeoutError``), and not at all when *timeout* is 0 (``BlockingIOError``). A blocking
     fd blocks inside the system call, where *timeout* does not apply. The GIL is released
-    throughout.
+    throughout. With *timeout* ``None`` and an *fd* object whose ``gettimeout()`` is not
+    ``None`` (a socket after ``settimeout``), that timeout applies to the whole call, as in
+    ``socket.sendall``.
 
     ``SIGPIPE`` is never raised, even if its handler is ``SIG_DFL``: a pipe or socket
     without a reader raises ``BrokenPipeError``.
 
-    Every ``OSError`` raised after the buffers were accepted has a ``transferred`` attribute:
+    Every ``OSError`` raised after the buffers were accepted is a
+    :class:`vectored.TransferError` (``VectoredTimeoutError``, ``VectoredBrokenPipeError``...,
+    still instances of the errno's ``OSError`` subclass) with a ``transferred`` attribute:
     exactly how many bytes were written (the first ``transferred`` bytes of the
     concatenation, each once); ``BlockingIOError`` also has it as ``characters_written``.
     Bad *timeout* values raise ``ValueError``/``TypeError``/``OverflowError`` as

@@ -81,9 +81,14 @@ pub(crate) fn timeout_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Dur
     if seconds < 0.0 {
         return Err(PyValueError::new_err("Timeout value out of range"));
     }
-    Duration::try_from_secs_f64(seconds)
-        .map(Some)
-        .map_err(|_| PyOverflowError::new_err("timeout value is too large"))
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| PyOverflowError::new_err("timeout value is too large"))?;
+    // A positive timeout below a nanosecond is still a timeout (`TimeoutError`), not 0
+    // (`BlockingIOError`).
+    if timeout.is_zero() && seconds > 0.0 {
+        return Ok(Some(Duration::from_nanos(1)));
+    }
+    Ok(Some(timeout))
 }
 
 /// A C `int` argument (`fd`, `flags`), converted like [`c_int_arg`].

@@ -9,14 +9,16 @@
 //! keep refusing to resize (`BufferError`) during the call.
 
 use std::ffi::c_int;
-use std::io::{IoSlice, IoSliceMut};
+use std::io::IoSlice;
 use std::marker::PhantomData;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::ffi::{PyBuffer_Release, PyObject_GetBuffer, RawBuffer, PYBUF_SIMPLE, PYBUF_WRITABLE};
+use crate::iov::{no_memory, PYBUF_SIMPLE};
+
+type RawBuffer = ffi::Py_buffer;
 
 /// One item's bytes, as handed out by [`Held::readable`].
 pub(crate) enum Piece<'s, 't> {
@@ -110,6 +112,7 @@ impl<'py> Held<'py> {
                     if bytes.len() < transient_below {
                         each(Piece::Transient(bytes));
                     } else {
+                        self.reserve_objects()?;
                         // SAFETY: `borrowed` is a valid object; we take our own reference.
                         unsafe { ffi::Py_IncRef(borrowed) };
                         self.hold_object(borrowed);
@@ -134,6 +137,7 @@ impl<'py> Held<'py> {
                     each(Piece::Transient(bytes));
                     continue;
                 }
+                self.reserve_objects()?;
                 self.hold_object(item.into_ptr());
                 // SAFETY: the reference now in `self.objects` keeps the immutable contents
                 // alive until `self` is dropped, which cannot happen while the `'s` borrow
@@ -157,11 +161,19 @@ impl<'py> Held<'py> {
         Ok(())
     }
 
-    /// Keeps a strong reference (already counted) to an exact `bytes` object.
-    fn hold_object(&mut self, obj: *mut ffi::PyObject) {
+    /// Room for the references of every item (`MemoryError` if it cannot be had).
+    fn reserve_objects(&mut self) -> PyResult<()> {
         if self.objects.capacity() == 0 {
-            self.objects.reserve_exact(self.capacity);
+            self.objects
+                .try_reserve_exact(self.capacity.max(1))
+                .map_err(|_| no_memory())?;
         }
+        Ok(())
+    }
+
+    /// Keeps a strong reference (already counted) to an exact `bytes` object; room was
+    /// reserved by [`Held::reserve_objects`].
+    fn hold_object(&mut self, obj: *mut ffi::PyObject) {
         self.objects.push(obj);
     }
 
@@ -171,7 +183,8 @@ impl<'py> Held<'py> {
         seq: &Bound<'py, PyAny>,
         len: usize,
     ) -> PyResult<Vec<IoSlice<'s>>> {
-        let mut slices = Vec::with_capacity(len);
+        let mut slices = Vec::new();
+        slices.try_reserve_exact(len).map_err(|_| no_memory())?;
         self.readable(seq, len, 0, |piece| {
             if let Piece::Held(bytes) = piece {
                 slices.push(IoSlice::new(bytes));
@@ -180,40 +193,14 @@ impl<'py> Held<'py> {
         Ok(slices)
     }
 
-    /// Writable views of the first `len` items of `seq` (`PyBUF_WRITABLE`, for the read
-    /// calls), in order. Read-only exporters fail with `BufferError`, as in `os.readv`.
-    ///
-    /// Two slices alias when the caller lists the same buffer twice, which `os.readv`
-    /// allows (the later segment wins). Nothing in this crate or in `vectored` reads or
-    /// writes through these slices; only the kernel fills them.
-    pub(crate) fn scatter<'s>(
-        &'s mut self,
-        seq: &Bound<'py, PyAny>,
-        len: usize,
-    ) -> PyResult<Vec<IoSliceMut<'s>>> {
-        let mut slices = Vec::with_capacity(len);
-        for index in 0..len {
-            let (ptr, len) = self.get_buffer(&item(seq, index)?, PYBUF_WRITABLE)?;
-            let slice: &'s mut [u8] = if len == 0 {
-                &mut []
-            } else {
-                // SAFETY: the writable view just acquired covers `len` bytes at a non-null
-                // `ptr` and is released only when `self` is dropped, which cannot happen
-                // while the `'s` borrow of `self` lasts. Aliasing between views is discussed
-                // above: no Rust code accesses them.
-                unsafe { std::slice::from_raw_parts_mut(ptr, len) }
-            };
-            slices.push(IoSliceMut::new(slice));
-        }
-        Ok(slices)
-    }
-
     /// `PyObject_GetBuffer(item, flags)` into the next free slot of `views`.
     fn get_buffer(&mut self, item: &Bound<'py, PyAny>, flags: c_int) -> PyResult<(*mut u8, usize)> {
         if self.views.capacity() == 0 {
-            self.views.reserve_exact(self.capacity);
+            self.views
+                .try_reserve_exact(self.capacity.max(1))
+                .map_err(|_| no_memory())?;
         }
-        self.views.reserve(1); // a no-op within the announced capacity
+        self.views.try_reserve(1).map_err(|_| no_memory())?; // a no-op within the capacity
         let slot = self
             .views
             .spare_capacity_mut()
@@ -221,7 +208,7 @@ impl<'py> Held<'py> {
             .cast::<RawBuffer>();
         // SAFETY: `item` is a valid object and `slot` points to uninitialized memory for one
         // `RawBuffer` (the `Py_buffer` layout), which the call fills completely on success.
-        if unsafe { PyObject_GetBuffer(item.as_ptr(), slot, flags) } != 0 {
+        if unsafe { ffi::PyObject_GetBuffer(item.as_ptr(), slot, flags) } != 0 {
             return Err(PyErr::fetch(item.py()));
         }
         let filled = self.views.len() + 1;
@@ -241,7 +228,7 @@ impl Held<'_> {
             // SAFETY: the view was filled by a successful `PyObject_GetBuffer`; it is released
             // in place and then dropped from the list, so exactly once.
             unsafe {
-                PyBuffer_Release(&raw mut self.views[last]);
+                ffi::PyBuffer_Release(&raw mut self.views[last]);
                 self.views.set_len(last);
             }
         }
@@ -254,7 +241,7 @@ impl Drop for Held<'_> {
             // SAFETY: each view was filled by a successful `PyObject_GetBuffer` and is
             // released once; the thread is attached (`Held` cannot leave the attached
             // thread, see the type's docs).
-            unsafe { PyBuffer_Release(view) };
+            unsafe { ffi::PyBuffer_Release(view) };
         }
         for &obj in &self.objects {
             // SAFETY: we own one reference to each object; the thread is attached.

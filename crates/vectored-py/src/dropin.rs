@@ -1,64 +1,57 @@
 //! `writev`, `readv`, `pwritev`, `preadv`: drop-in replacements for the `os` functions, with
 //! the same arguments, results and exceptions (see `shared/reference/cpython-os-vectored.md`).
 //!
-//! Each makes one system call (retried after `EINTR` once Python's signal handlers have run,
-//! PEP 475) and returns its result, which may be short. Like CPython, nothing is chunked:
-//! more than `IOV_MAX` buffers is `EINVAL`.
+//! The calling convention (`METH_FASTCALL`, arguments, docstrings) is in `fast`.
+//!
+//! Each acquires every buffer ([`Iovecs`], as CPython's `iov_setup`), then makes one system
+//! call with all of them, exactly as `os` does: no clamping of the count or the total (more
+//! than `IOV_MAX` buffers is the kernel's `EINVAL`, a huge total the kernel's own short
+//! count), the GIL released, and `EINTR` retried once Python's signal handlers have run
+//! (PEP 475). The raw iovecs go straight to libc: a buffer listed twice in a read is never
+//! turned into two Rust `&mut` slices.
 
-use std::io;
-use std::os::fd::BorrowedFd;
+use std::ffi::c_int;
 
 use pyo3::prelude::*;
-use vectored::{sys, IOV_MAX};
 
 use crate::args::{CInt, OffT};
-use crate::buffers::{sequence_len, Held};
-use crate::errors::{from_io, os_error};
+use crate::buffers::sequence_len;
+use crate::errors::os_error;
+use crate::iov::Iovecs;
 
 /// Write the bytes-like objects in *buffers* to *fd* with one ``writev(2)`` call.
 ///
 /// Same as ``os.writev``: returns the number of bytes written, which may be fewer than the
 /// total. *buffers* must be a sequence of bytes-like objects; more than ``IOV_MAX`` (1024)
 /// raises ``OSError(EINVAL)``.
-#[pyfunction]
-#[pyo3(signature = (fd, buffers, /))]
 pub(crate) fn writev(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "writev")?;
-    let mut held = Held::new(py, len);
-    let bufs = held.gather(buffers, len)?;
-    let fd = open_fd(py, fd.0)?;
-    if len > IOV_MAX {
-        too_many(py, || sys::writev(fd, &[]))?;
-    }
-    call(py, || sys::writev(fd, &bufs))
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, false)?;
+    let (ptr, count) = raw(&mut iov);
+    // SAFETY: `ptr` points to `count` iovecs describing memory kept alive (and, for
+    // exporters, locked against resizing) by `iov` until it is dropped after the call.
+    call(py, move || unsafe { libc::writev(fd.0, ptr.get(), count) })
 }
 
 /// Read from *fd* into the writable bytes-like objects in *buffers* with one ``readv(2)``.
 ///
 /// Same as ``os.readv``: fills the buffers in order and returns the number of bytes read
 /// (0 at end of file), which may be fewer than their total size.
-#[pyfunction]
-#[pyo3(signature = (fd, buffers, /))]
 pub(crate) fn readv(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "readv")?;
-    let mut held = Held::new(py, len);
-    let mut bufs = held.scatter(buffers, len)?;
-    let fd = open_fd(py, fd.0)?;
-    if len > IOV_MAX {
-        too_many(py, || sys::readv(fd, &mut []))?;
-    }
-    call(py, || sys::readv(fd, &mut bufs))
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, true)?;
+    let (ptr, count) = raw(&mut iov);
+    // SAFETY: `ptr` points to `count` iovecs describing writable views held by `iov` until
+    // it is dropped after the call; only the kernel writes through them.
+    call(py, move || unsafe { libc::readv(fd.0, ptr.get(), count) })
 }
 
 /// Write *buffers* to *fd* at *offset*, leaving the file offset unchanged (``pwritev2(2)``).
 ///
 /// Same as ``os.pwritev``: *offset* ``-1`` writes at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes written.
-#[pyfunction]
-#[pyo3(
-    signature = (fd, buffers, offset, flags = CInt(0), /),
-    text_signature = "(fd, buffers, offset, flags=0, /)"
-)]
 pub(crate) fn pwritev(
     py: Python<'_>,
     fd: CInt,
@@ -68,14 +61,13 @@ pub(crate) fn pwritev(
 ) -> PyResult<usize> {
     let len = sequence_len(buffers, "pwritev")?;
     positional::check_flags("pwritev2", flags.0)?;
-    let mut held = Held::new(py, len);
-    let bufs = held.gather(buffers, len)?;
-    let (fd, offset) = positional::target(py, fd.0, offset.0)?;
-    let flags = positional::rw_flags(flags.0);
-    if len > IOV_MAX {
-        too_many(py, || positional::pwritev(fd, &[], offset, flags))?;
-    }
-    call(py, || positional::pwritev(fd, &bufs, offset, flags))
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, false)?;
+    let (ptr, count) = raw(&mut iov);
+    // SAFETY: as in `writev`.
+    call(py, move || unsafe {
+        positional::pwritev(fd.0, ptr.get(), count, offset.0, flags.0)
+    })
 }
 
 /// Read from *fd* at *offset* into *buffers*, leaving the file offset unchanged
@@ -84,11 +76,6 @@ pub(crate) fn pwritev(
 /// Same as ``os.preadv``: *offset* ``-1`` reads at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes read (0 at or
 /// past the end of the file).
-#[pyfunction]
-#[pyo3(
-    signature = (fd, buffers, offset, flags = CInt(0), /),
-    text_signature = "(fd, buffers, offset, flags=0, /)"
-)]
 pub(crate) fn preadv(
     py: Python<'_>,
     fd: CInt,
@@ -99,59 +86,73 @@ pub(crate) fn preadv(
     // CPython's message names preadv2 here, even for os.preadv.
     let len = sequence_len(buffers, "preadv2")?;
     positional::check_flags("preadv2", flags.0)?;
-    let mut held = Held::new(py, len);
-    let mut bufs = held.scatter(buffers, len)?;
-    let (fd, offset) = positional::target(py, fd.0, offset.0)?;
-    let flags = positional::rw_flags(flags.0);
-    if len > IOV_MAX {
-        too_many(py, || positional::preadv(fd, &mut [], offset, flags))?;
-    }
-    call(py, || positional::preadv(fd, &mut bufs, offset, flags))
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, true)?;
+    let (ptr, count) = raw(&mut iov);
+    // SAFETY: as in `readv`.
+    call(py, move || unsafe {
+        positional::preadv(fd.0, ptr.get(), count, offset.0, flags.0)
+    })
 }
 
-/// The fd for the system call. A negative fd is `EBADF`, as the kernel would say; it is
-/// reported here because `BorrowedFd` cannot hold one.
-fn open_fd(py: Python<'_>, fd: i32) -> PyResult<BorrowedFd<'static>> {
-    if fd < 0 {
-        return Err(os_error(py, libc::EBADF));
+/// A pointer to iovecs that may cross into the detached closure: the memory it points to
+/// is owned by an `Iovecs` of the attached frame, which outlives the call.
+#[derive(Clone, Copy)]
+struct IovPtr(*mut libc::iovec);
+
+// SAFETY: the pointer is only dereferenced by the kernel during the system call, while the
+// `Iovecs` that owns the iovecs (and holds the buffers) stays alive in the calling frame.
+unsafe impl Send for IovPtr {}
+
+impl IovPtr {
+    fn get(self) -> *mut libc::iovec {
+        self.0
     }
-    // SAFETY: `fd` is not negative, as `BorrowedFd` requires. It may name no open file; the
-    // system calls then fail with `EBADF`, which is the error `os` reports. The fd is used
-    // only for the duration of the calling function, as the caller's int was.
-    Ok(unsafe { BorrowedFd::borrow_raw(fd) })
 }
 
-/// For more than `IOV_MAX` buffers: `EINVAL`, unless the same call with no buffers fails
-/// (bad fd, wrong access mode, ...), since the kernel checks those first. `vectored::sys`
-/// would silently take the first `IOV_MAX` buffers, so the count is checked here.
-fn too_many(py: Python<'_>, empty_call: impl FnMut() -> io::Result<usize> + Send) -> PyResult<()> {
-    call(py, empty_call)?;
-    Err(os_error(py, libc::EINVAL))
+/// The pointer and count for the system call. Like CPython, the count is narrowed to a C
+/// `int` (a list that long could not have been acquired anyway).
+fn raw(iov: &mut Iovecs<'_>) -> (IovPtr, c_int) {
+    let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
+    (IovPtr(iov.as_ptr()), count)
 }
 
 /// Makes the system call with the GIL released, retrying after `EINTR` once the signal
-/// handlers have run (their exception, if any, is raised instead).
-fn call(py: Python<'_>, mut syscall: impl FnMut() -> io::Result<usize> + Send) -> PyResult<usize> {
+/// handlers have run (their exception, if any, is raised instead), as CPython does.
+///
+/// The GIL is released with `PyEval_SaveThread`/`PyEval_RestoreThread` directly, as
+/// `Py_BEGIN_ALLOW_THREADS` does, rather than through `Python::detach`: the system call
+/// touches no Python object and cannot panic, and the bookkeeping `detach` adds for
+/// arbitrary closures (thread-local counters, deferred reference counts) was a measurable
+/// part of a one-buffer call.
+fn call(py: Python<'_>, syscall: impl Fn() -> isize + Send + Copy) -> PyResult<usize> {
     loop {
-        match py.detach(&mut syscall) {
+        // SAFETY: the thread is attached (`py`); between the two calls it runs only the
+        // system call and reads `errno`, touching no Python object, and it re-attaches
+        // before anything else.
+        let result = unsafe {
+            let state = pyo3::ffi::PyEval_SaveThread();
+            let n = syscall();
+            let result =
+                usize::try_from(n).map_err(|_| std::io::Error::last_os_error().raw_os_error());
+            pyo3::ffi::PyEval_RestoreThread(state);
+            result
+        };
+        match result {
             Ok(n) => return Ok(n),
-            Err(err) if err.raw_os_error() == Some(libc::EINTR) => py.check_signals()?,
-            Err(err) => return Err(from_io(py, &err)),
+            Err(Some(libc::EINTR)) => py.check_signals()?,
+            Err(errno) => return Err(os_error(py, errno.unwrap_or(libc::EIO))),
         }
     }
 }
 
-/// `pwritev2`/`preadv2` where they exist (Linux, glibc 2.26+), as CPython uses them.
+/// `pwritev2`/`preadv2` where they exist (Linux), as CPython uses them, made with
+/// `syscall(2)` so the module does not need glibc 2.26 (manylinux2014 is glibc 2.17).
 #[cfg(target_os = "linux")]
 mod positional {
-    use std::io::{self, IoSlice, IoSliceMut};
-    use std::os::fd::BorrowedFd;
+    use std::ffi::{c_int, c_long};
 
     use pyo3::prelude::*;
-    use vectored::{sys, RwFlags};
-
-    use super::open_fd;
-    use crate::errors::os_error;
 
     /// Every flag goes to the kernel, which rejects unknown ones with `EOPNOTSUPP`.
     #[allow(clippy::unnecessary_wraps)] // the other platforms' version can fail
@@ -159,59 +160,58 @@ mod positional {
         Ok(())
     }
 
-    /// The fd and the `*v2` offset (`None` for `-1`, the current file offset).
+    /// The `pos_l`, `pos_h` pair of the raw `*v2` system calls (`-1`: the current offset).
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_possible_wrap,
+        clippy::cast_sign_loss
+    )]
+    fn lo_hi(offset: i64) -> (c_long, c_long) {
+        let bits = offset as u64;
+        (bits as c_long, (bits >> 32) as c_long)
+    }
+
+    /// # Safety
     ///
-    /// The kernel rejects other negative offsets with `EINVAL` before it looks at the fd,
-    /// so that check comes first here too.
-    pub(super) fn target(
-        py: Python<'_>,
-        fd: i32,
+    /// `iov` must point to `count` iovecs over readable memory.
+    #[allow(clippy::cast_possible_truncation)] // the syscall's result is a `ssize_t`
+    pub(super) unsafe fn pwritev(
+        fd: c_int,
+        iov: *mut libc::iovec,
+        count: c_int,
         offset: i64,
-    ) -> PyResult<(BorrowedFd<'static>, Option<u64>)> {
-        let offset = match offset {
-            -1 => None,
-            _ => Some(u64::try_from(offset).map_err(|_| os_error(py, libc::EINVAL))?),
-        };
-        Ok((open_fd(py, fd)?, offset))
+        flags: c_int,
+    ) -> isize {
+        let (lo, hi) = lo_hi(offset);
+        // SAFETY: guaranteed by the caller; the kernel validates everything else.
+        unsafe { libc::syscall(libc::SYS_pwritev2, fd, iov, count, lo, hi, flags) as isize }
     }
 
-    /// The C `int` flags as the kernel's `rwf_t` bits, unknown bits included.
-    pub(super) fn rw_flags(flags: i32) -> RwFlags {
-        RwFlags::from_bits_retain(u32::from_ne_bytes(flags.to_ne_bytes()))
-    }
-
-    pub(super) fn pwritev(
-        fd: BorrowedFd<'_>,
-        bufs: &[IoSlice<'_>],
-        offset: Option<u64>,
-        flags: RwFlags,
-    ) -> io::Result<usize> {
-        sys::pwritev2(fd, bufs, offset, flags)
-    }
-
-    pub(super) fn preadv(
-        fd: BorrowedFd<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-        offset: Option<u64>,
-        flags: RwFlags,
-    ) -> io::Result<usize> {
-        sys::preadv2(fd, bufs, offset, flags)
+    /// # Safety
+    ///
+    /// `iov` must point to `count` iovecs over writable memory.
+    #[allow(clippy::cast_possible_truncation)] // the syscall's result is a `ssize_t`
+    pub(super) unsafe fn preadv(
+        fd: c_int,
+        iov: *mut libc::iovec,
+        count: c_int,
+        offset: i64,
+        flags: c_int,
+    ) -> isize {
+        let (lo, hi) = lo_hi(offset);
+        // SAFETY: guaranteed by the caller; the kernel validates everything else.
+        unsafe { libc::syscall(libc::SYS_preadv2, fd, iov, count, lo, hi, flags) as isize }
     }
 }
 
 /// Plain `pwritev`/`preadv` elsewhere, as CPython builds without the `*v2` calls do:
-/// non-zero flags are `NotImplementedError`, and every negative offset is `EINVAL`.
+/// non-zero flags are `NotImplementedError`.
 #[cfg(not(target_os = "linux"))]
 mod positional {
-    use std::io::{self, IoSlice, IoSliceMut};
-    use std::os::fd::BorrowedFd;
+    use std::ffi::c_int;
 
     use pyo3::exceptions::PyNotImplementedError;
     use pyo3::prelude::*;
-    use vectored::sys;
-
-    use super::open_fd;
-    use crate::errors::os_error;
 
     pub(super) fn check_flags(name: &str, flags: i32) -> PyResult<()> {
         if flags == 0 {
@@ -223,32 +223,31 @@ mod positional {
         }
     }
 
-    pub(super) fn target(
-        py: Python<'_>,
-        fd: i32,
+    /// # Safety
+    ///
+    /// `iov` must point to `count` iovecs over readable memory.
+    pub(super) unsafe fn pwritev(
+        fd: c_int,
+        iov: *mut libc::iovec,
+        count: c_int,
         offset: i64,
-    ) -> PyResult<(BorrowedFd<'static>, u64)> {
-        let offset = u64::try_from(offset).map_err(|_| os_error(py, libc::EINVAL))?;
-        Ok((open_fd(py, fd)?, offset))
+        _flags: c_int,
+    ) -> isize {
+        // SAFETY: guaranteed by the caller.
+        unsafe { libc::pwritev(fd, iov, count, offset as libc::off_t) }
     }
 
-    pub(super) fn rw_flags(_flags: i32) {}
-
-    pub(super) fn pwritev(
-        fd: BorrowedFd<'_>,
-        bufs: &[IoSlice<'_>],
-        offset: u64,
-        (): (),
-    ) -> io::Result<usize> {
-        sys::pwritev(fd, bufs, offset)
-    }
-
-    pub(super) fn preadv(
-        fd: BorrowedFd<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-        offset: u64,
-        (): (),
-    ) -> io::Result<usize> {
-        sys::preadv(fd, bufs, offset)
+    /// # Safety
+    ///
+    /// `iov` must point to `count` iovecs over writable memory.
+    pub(super) unsafe fn preadv(
+        fd: c_int,
+        iov: *mut libc::iovec,
+        count: c_int,
+        offset: i64,
+        _flags: c_int,
+    ) -> isize {
+        // SAFETY: guaranteed by the caller.
+        unsafe { libc::preadv(fd, iov, count, offset as libc::off_t) }
     }
 }

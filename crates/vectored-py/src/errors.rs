@@ -14,6 +14,7 @@ use std::io;
 
 use pyo3::exceptions::{PyBlockingIOError, PyEOFError, PyOSError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::{create_exception, intern};
 
 create_exception!(
@@ -61,8 +62,21 @@ pub(crate) fn from_io(py: Python<'_>, err: &io::Error) -> PyErr {
 }
 
 /// Adds `.transferred` (and `.characters_written` on `BlockingIOError`) to `err`.
+///
+/// An `OSError` is re-made as the matching `vectored.TransferError` subclass
+/// (`vectored._errors.with_transferred`), which declares `transferred` for type checkers and
+/// is still an instance of the `OSError` subclass its errno picks.
 pub(crate) fn with_progress(py: Python<'_>, err: PyErr, transferred: usize) -> PyErr {
     let value = err.value(py);
+    if value.is_instance_of::<PyOSError>() {
+        static HOOK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let remade = HOOK
+            .import(py, "vectored._errors", "with_transferred")
+            .and_then(|hook| hook.call1((value, transferred)));
+        if let Ok(remade) = remade {
+            return PyErr::from_value(remade);
+        }
+    }
     // Setting an attribute on an exception instance only fails for exotic subclasses
     // without `__dict__`; the original error matters more than the count then.
     let _ = value.setattr(intern!(py, "transferred"), transferred);

@@ -4,8 +4,12 @@
 //! the I/O is done by the `vectored` crate. The Python package (`python/vectored`) re-exports
 //! everything, and `_vectored.pyi` documents it for Python users.
 //!
-//! - `dropin`: `writev`, `readv`, `pwritev`, `preadv` with exactly `os`'s semantics.
+//! - `dropin`: `writev`, `readv`, `pwritev`, `preadv` with exactly `os`'s semantics, over
+//!   raw iovecs (`iov`), registered as `METH_FASTCALL` functions (`fast`).
 //! - `helpers`: `writev_all`, `pwritev_all`, `readv_exact`, `preadv_exact`.
+//!
+//! Built for the stable ABI of CPython 3.11+ (`abi3-py311`): the buffer protocol is in the
+//! limited API from 3.11 and `METH_FASTCALL` from 3.10 (see python/README.md).
 //!
 //! Buffers are not copied on the way in: each item's buffer (`PyObject_GetBuffer`) is held
 //! across the system call with the GIL released, as `os.writev` does. The one exception is
@@ -21,8 +25,9 @@ mod buffers;
 mod datagrams;
 mod dropin;
 mod errors;
-mod ffi;
+mod fast;
 mod helpers;
+mod iov;
 mod plan;
 
 use pyo3::prelude::*;
@@ -48,11 +53,7 @@ const RWF_FLAGS: [(&str, vectored::RwFlags); 8] = {
 /// transfer everything.
 #[pymodule]
 fn _vectored(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(dropin::writev, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::readv, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::pwritev, m)?)?;
-    m.add_function(wrap_pyfunction!(dropin::preadv, m)?)?;
-    m.add_function(wrap_pyfunction!(helpers::writev_all, m)?)?;
+    fast::add(m)?;
     m.add_function(wrap_pyfunction!(helpers::readv_exact, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::pwritev_all, m)?)?;
     m.add_function(wrap_pyfunction!(helpers::preadv_exact, m)?)?;

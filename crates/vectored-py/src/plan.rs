@@ -130,7 +130,8 @@ impl<'s> Builder<'s> {
         } else {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
-                self.direct.reserve_exact(self.len);
+                // Best effort: a lying `__len__` has already been refused by `Held`.
+                let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
         }
@@ -138,6 +139,11 @@ impl<'s> Builder<'s> {
 
     fn finish(mut self) -> Plan<'s> {
         match self.queue.take() {
+            // Only small buffers, all in one block: write that block by reference (one
+            // copy of each buffer in all, no queue bookkeeping).
+            Some(queue) if queue.is_empty() && !self.run.is_empty() => {
+                Plan::Direct(vec![self.blocks.keep(std::mem::take(&mut self.run))])
+            }
             Some(mut queue) => {
                 flush(&mut queue, self.blocks, &mut self.run);
                 if self.run.capacity() > 0 {
