@@ -178,3 +178,22 @@ def test_receive_needs_writable_buffers(pair: tuple[socket.socket, socket.socket
     _tx, rx = pair
     with pytest.raises(BufferError):
         vectored.recv_datagrams(rx, [b"read-only"], timeout=0)
+
+
+def test_receive_refuses_aliased_buffers(pair: tuple[socket.socket, socket.socket]) -> None:
+    """One bytearray listed twice would be two `&mut` over one region: refused, not received."""
+    tx, rx = pair
+    vectored.send_datagrams(tx, [b"a" * 10, b"b" * 10])
+    buf = bytearray(64)
+    with pytest.raises(ValueError, match="share memory"):
+        vectored.recv_datagrams(rx, [buf, memoryview(buf)[8:]], timeout=10)
+    # Nothing was consumed: both datagrams are still there.
+    assert recv_all(rx, 2) == [b"a" * 10, b"b" * 10]
+
+
+def test_receive_honours_the_socket_timeout(pair: tuple[socket.socket, socket.socket]) -> None:
+    """No timeout argument: the socket's own timeout bounds the wait, as recv_into's would."""
+    _tx, rx = pair
+    rx.settimeout(0.05)
+    with pytest.raises(TimeoutError):
+        vectored.recv_datagrams(rx, [bytearray(64)])

@@ -2,19 +2,18 @@
 //! UDP segmentation offload and `UDP_GRO` splitting done by `vectored::datagram`.
 
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
-use std::os::fd::{BorrowedFd, RawFd};
-use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use vectored::datagram::{Datagram, DatagramError, DatagramSender, Received};
-use vectored::FdOptions;
 
-use crate::args::{fd_or_fileno, timeout_arg};
+use crate::args::fd_or_fileno;
 use crate::buffers::{sequence_len, Held};
-use crate::errors::{from_loop, run_signal_handlers};
+use crate::errors::from_loop;
+use crate::helpers::{borrow, effective_timeout, fd_options};
+use crate::iov::Iovecs;
 
 /// Send each item of *messages* as one datagram on *sock*, in order; returns the bytes sent.
 ///
@@ -32,7 +31,7 @@ pub(crate) fn send_datagrams(
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
     let fd = fd_or_fileno(sock)?;
-    let opts = fd_options(timeout_arg(timeout)?);
+    let opts = fd_options(effective_timeout(sock, timeout)?);
     let dest = address
         .filter(|a| !a.is_none())
         .map(socket_address)
@@ -70,16 +69,22 @@ pub(crate) fn recv_datagrams<'py>(
     timeout: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let fd = fd_or_fileno(sock)?;
-    let opts = fd_options(timeout_arg(timeout)?);
+    let opts = fd_options(effective_timeout(sock, timeout)?);
     let len = sequence_len(buffers, "recv_datagrams")?;
-    let mut held = Held::new(py, len);
-    let mut bufs = held.scatter(buffers, len)?;
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, true)?;
+    let Some(mut bufs) = iov.disjoint_slices_mut()? else {
+        return Err(PyValueError::new_err(
+            "recv_datagrams: two buffers share memory (the same buffer listed twice?); \
+             each datagram needs a buffer of its own",
+        ));
+    };
     let fd = borrow(fd);
     let mut got: Vec<Received> = Vec::new();
     py.detach(|| vectored::datagram::recv_datagrams(fd, &mut bufs, &mut got, &opts))
         .map_err(|err| datagram_error(py, err))?;
     drop(bufs);
-    drop(held);
+    drop(iov);
     // Consecutive datagrams from one sender share one address tuple (building the host
     // string is the costliest part of an item).
     let mut last: Option<(SocketAddr, Bound<'py, PyAny>)> = None;
@@ -170,22 +175,4 @@ fn address_tuple(py: Python<'_>, addr: SocketAddr) -> PyResult<Bound<'_, PyTuple
             (a.ip().to_string(), a.port(), a.flowinfo(), a.scope_id()).into_pyobject(py)
         }
     }
-}
-
-/// As `helpers::fd_options`: `None` waits, `0` never waits, else a bound; signal handlers
-/// run after every `EINTR`.
-fn fd_options(timeout: Option<Duration>) -> FdOptions {
-    let opts = FdOptions::new().on_interrupt(run_signal_handlers);
-    match timeout {
-        None => opts,
-        Some(t) if t.is_zero() => opts.nonblocking(),
-        Some(t) => opts.timeout(t),
-    }
-}
-
-fn borrow(fd: RawFd) -> BorrowedFd<'static> {
-    // SAFETY: `fd_or_fileno` returned a non-negative fd, as `BorrowedFd` requires. If it
-    // names no open file, the first system call fails with `EBADF`, which is raised. It is
-    // used only while the calling function runs.
-    unsafe { BorrowedFd::borrow_raw(fd) }
 }

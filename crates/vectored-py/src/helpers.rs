@@ -295,24 +295,7 @@ fn read_into(
     read: impl FnOnce(&mut [IoSliceMut<'_>]) -> vectored::Result<usize> + Send,
 ) -> PyResult<usize> {
     let expected = iov.total();
-    if !iov.overlapping()? {
-        let mut slices: Vec<IoSliceMut<'_>> = Vec::new();
-        slices
-            .try_reserve_exact(iov.len())
-            .map_err(|_| no_memory())?;
-        for v in iov.as_slice() {
-            let slice: &mut [u8] = if v.iov_len == 0 {
-                &mut []
-            } else {
-                // SAFETY: a writable view held by `iov` (alive until after the loop) covers
-                // `iov_len` bytes at the non-null `iov_base`; no two of these slices
-                // overlap (checked just above), and nothing else accesses the memory
-                // while they live (the GIL is held by no one touching it from Rust; Python
-                // code mutating the buffer concurrently is the caller's race, as with os).
-                unsafe { std::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len) }
-            };
-            slices.push(IoSliceMut::new(slice));
-        }
+    if let Some(mut slices) = iov.disjoint_slices_mut()? {
         return py
             .detach(|| read(&mut slices))
             .map_err(|err| from_loop(py, err, expected));
@@ -344,7 +327,7 @@ fn read_into(
 /// The timeout of a helper call: the `timeout` argument if given (not `None`); otherwise,
 /// for an object with `gettimeout()` (a socket), its timeout, as `socket.sendall` and
 /// `recv_into` would apply it (`None`: wait forever, `0.0`: never wait); otherwise none.
-fn effective_timeout(
+pub(crate) fn effective_timeout(
     fd: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<Duration>> {
@@ -363,7 +346,7 @@ fn effective_timeout(
 /// The loop options for a `timeout` argument: `None` waits as long as it takes, `0` never
 /// waits (`BlockingIOError`, like a socket with timeout 0), anything else bounds the waits
 /// (`TimeoutError`). Python's signal handlers run after every `EINTR` in all cases.
-fn fd_options(timeout: Option<Duration>) -> FdOptions {
+pub(crate) fn fd_options(timeout: Option<Duration>) -> FdOptions {
     let opts = FdOptions::new().on_interrupt(run_signal_handlers);
     match timeout {
         None => opts,
@@ -382,7 +365,7 @@ fn rw_flags(flags: CInt) -> RwFlags {
     RwFlags::from_bits_retain(u32::from_ne_bytes(flags.0.to_ne_bytes()))
 }
 
-fn borrow(fd: RawFd) -> BorrowedFd<'static> {
+pub(crate) fn borrow(fd: RawFd) -> BorrowedFd<'static> {
     // SAFETY: `fd_or_fileno` returned a non-negative fd, as `BorrowedFd` requires. If it
     // names no open file, the loop's first system call fails with `EBADF`, which is raised.
     // It is used only while the calling function runs.

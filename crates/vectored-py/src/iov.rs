@@ -11,6 +11,7 @@
 //! `PyMem_New`, so a lying `__len__` raises `MemoryError` instead of aborting.
 
 use std::ffi::c_int;
+use std::io::IoSliceMut;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
@@ -266,6 +267,34 @@ impl<'py> Iovecs<'py> {
         self.as_slice()
             .iter()
             .fold(0usize, |sum, v| sum.saturating_add(v.iov_len))
+    }
+
+    /// The writable buffers as `IoSliceMut`s for the `vectored` loops, or `None` when two of
+    /// them share a byte (a `bytearray` listed twice): `&mut` slices must never alias, so
+    /// the caller then reads through a scratch buffer or refuses. `MemoryError` if the list
+    /// cannot be had. Only for iovecs acquired `writable`.
+    pub(crate) fn disjoint_slices_mut(&self) -> PyResult<Option<Vec<IoSliceMut<'_>>>> {
+        if self.overlapping()? {
+            return Ok(None);
+        }
+        let mut slices: Vec<IoSliceMut<'_>> = Vec::new();
+        slices
+            .try_reserve_exact(self.len())
+            .map_err(|_| no_memory())?;
+        for v in self.as_slice() {
+            let slice: &mut [u8] = if v.iov_len == 0 {
+                &mut []
+            } else {
+                // SAFETY: a writable view held by `self` (alive as long as the returned
+                // borrow of `self`) covers `iov_len` bytes at the non-null `iov_base`; no
+                // two of these slices overlap (checked just above), and nothing else in
+                // Rust accesses the memory while they live (Python code mutating the buffer
+                // concurrently is the caller's race, as with `os`).
+                unsafe { std::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len) }
+            };
+            slices.push(IoSliceMut::new(slice));
+        }
+        Ok(Some(slices))
     }
 
     /// Whether any two non-empty buffers share a byte (a writable buffer listed twice, or
