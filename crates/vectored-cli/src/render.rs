@@ -495,6 +495,58 @@ fn format_syscalls(r: &StrategyResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{SampleStats, StrategyResult, SyscallCounter};
+    use crate::workload::Workload;
+
+    #[test]
+    fn datagram_speed_ups_are_over_one_send_per_datagram() {
+        let result = |s, m| {
+            StrategyResult::new(
+                s,
+                SampleStats {
+                    reps: 1,
+                    min_ns: m,
+                    median_ns: m,
+                    max_ns: m,
+                },
+                None,
+                SyscallCounter::Unknown,
+            )
+        };
+        let mut report = crate::report::tests::empty_report();
+        report.cells = vec![
+            Cell::new(
+                &Workload::datagrams(1024, 64),
+                TargetKind::Udp,
+                String::new(),
+                vec![
+                    result(StrategyKind::SendEach, 2_000_000),
+                    result(StrategyKind::Sendmmsg, 1_000_000),
+                    result(StrategyKind::VectoredDatagrams, 400_000),
+                ],
+            ),
+            // No send-each: no row.
+            Cell::new(
+                &Workload::mixed_datagrams(8),
+                TargetKind::Udp,
+                String::new(),
+                vec![result(StrategyKind::Sendmmsg, 5)],
+            ),
+        ];
+        let md = datagram_comparison(&report, true);
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| dgram")).collect();
+        assert_eq!(
+            rows,
+            ["| dgram-1024x64B | 2.00 ms | 1.00 ms | 2.00× | 400.0 µs | 5.00× |"]
+        );
+        let text = datagram_comparison(&report, false);
+        assert!(
+            text.contains("5.00×") && text.contains("send-each"),
+            "{text}"
+        );
+        report.cells.truncate(0);
+        assert!(datagram_comparison(&report, false).is_empty());
+    }
 
     #[test]
     fn times_pick_a_readable_unit() {
