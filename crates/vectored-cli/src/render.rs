@@ -201,7 +201,13 @@ fn datagram_comparison(report: &Report, markdown: bool) -> String {
             if markdown {
                 let _ = writeln!(
                     out,
-                    "| workload (udp) | send-each | sendmmsg | speed-up | vectored-datagrams | \
+                    "Datagrams on {}: median per batch of one `send` per datagram, and the \
+                     speed-up of each batched strategy over it.\n",
+                    cell.target.name()
+                );
+                let _ = writeln!(
+                    out,
+                    "| workload | send-each | sendmmsg | speed-up | vectored-datagrams | \
                      speed-up |\n|---|---:|---:|---:|---:|---:|"
                 );
             } else {
