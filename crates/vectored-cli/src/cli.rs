@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Times write strategies (one write per buffer, `BufWriter`, concatenation, `writev`
     /// loops, the library's write-all loops, coalescing) on /dev/null, files, pipes and
-    /// sockets.
+    /// sockets, and datagram sends (one `send` each, `sendmmsg`, the library's
+    /// `DatagramSender`) on UDP loopback (`--target udp`).
     ///
     /// With no flags: the guide's comparison, 1000 × 1 KiB written with one write per buffer
     /// versus one vectored write-all, on every target (under 20 s in a release build).
