@@ -577,7 +577,7 @@ fn drain(mut source: File, requests: &Receiver<Request>, results: &Sender<io::Re
                 &source,
                 &mut datagram_buffers,
                 (request.datagrams, request.bytes),
-                true,
+                LOSS_TIMEOUT,
                 &mut reads,
                 |chunk| {
                     if request.keep {
@@ -661,8 +661,8 @@ const DATAGRAM_BUFFERS: (usize, usize) = (128, 64 * 1024);
 /// `keep` as [`framed`] does (length prefix, then payload). `buffers` is allocated on first
 /// use and reused.
 ///
-/// Waits at most [`LOSS_TIMEOUT`] for each next datagram once the batch has started, and for
-/// the first one too when `bounded_start`. Returns `None` when the batch starts with an empty
+/// Waits at most `first_wait` for the first datagram and [`LOSS_TIMEOUT`] for each next one.
+/// Returns `None` when the batch starts with an empty
 /// datagram (the writer's end-of-file, see [`Target`]'s drop).
 ///
 /// # Errors
@@ -673,7 +673,7 @@ fn recv_datagram_batch(
     source: &File,
     buffers: &mut Vec<Vec<u8>>,
     (datagrams, bytes): (usize, usize),
-    bounded_start: bool,
+    first_wait: Duration,
     reads: &mut u64,
     mut keep: impl FnMut(&[u8]),
 ) -> io::Result<Option<()>> {
@@ -683,11 +683,8 @@ fn recv_datagram_batch(
     let mut meta = Vec::with_capacity(buffers.len());
     let (mut got, mut got_bytes) = (0, 0);
     while got < datagrams {
-        let opts = if got == 0 && !bounded_start {
-            FdOptions::new()
-        } else {
-            FdOptions::new().timeout(LOSS_TIMEOUT)
-        };
+        let wait = if got == 0 { first_wait } else { LOSS_TIMEOUT };
+        let opts = FdOptions::new().timeout(wait);
         meta.clear();
         {
             // Never more than the batch: the next batch's datagrams belong to the next one.
@@ -704,7 +701,7 @@ fn recv_datagram_batch(
                         format!(
                             "datagrams lost: received {got} of {datagrams} ({got_bytes} of \
                              {bytes} bytes), then nothing for {} s",
-                            LOSS_TIMEOUT.as_secs()
+                            wait.as_secs()
                         ),
                     ))
                 }
@@ -951,13 +948,14 @@ pub fn drain_main(mut source: File, replies: &mut impl Write, shape: BatchShape)
             }
         };
         if shape.datagrams > 0 {
-            // Between batches the writer may be busy for a while: wait for the first
-            // datagram without a bound (an empty datagram ends the run).
+            // Between batches the writer may be busy for a while: wait for the first datagram
+            // as long as the harness waits for a reply (an empty datagram ends the run; the
+            // bound ends it too if the benchmark died without sending one).
             let got = recv_datagram_batch(
                 &source,
                 &mut datagram_buffers,
                 (shape.datagrams, shape.bytes),
-                false,
+                READER_TIMEOUT,
                 &mut reads,
                 update,
             )?;
