@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Times write strategies (one write per buffer, `BufWriter`, concatenation, `writev`
     /// loops, the library's write-all loops, coalescing) on /dev/null, files, pipes and
-    /// sockets.
+    /// sockets, and datagram sends (one `send` each, `sendmmsg`, the library's
+    /// `DatagramSender`) on UDP loopback (`--target udp`).
     ///
     /// With no flags: the guide's comparison, 1000 × 1 KiB written with one write per buffer
     /// versus one vectored write-all, on every target (under 20 s in a release build).
@@ -49,6 +50,10 @@ pub struct DrainArgs {
     /// Pin this process to CPU N.
     #[arg(long, value_name = "N")]
     pub cpu: Option<usize>,
+    /// Datagrams per batch: stdin is a UDP socket, each batch is this many datagrams
+    /// carrying --batch-bytes in all (0: stdin is a byte stream).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub datagrams: usize,
 }
 
 impl DrainArgs {
@@ -58,6 +63,7 @@ impl DrainArgs {
             bytes: self.batch_bytes,
             checked: self.checked,
             reader_cpu: self.cpu,
+            datagrams: self.datagrams,
         }
     }
 }
@@ -68,24 +74,31 @@ impl DrainArgs {
 #[derive(Debug, Clone, Args)]
 #[command(group(ArgGroup::new("format").args(["json", "csv", "markdown"])))]
 pub struct BenchArgs {
-    /// Run the whole grid: every workload × every target × every strategy (a few minutes).
+    /// Run the whole grid: every workload × every target × every strategy (a few minutes),
+    /// the datagram workloads on the `udp` target (a few seconds more).
     #[arg(long)]
     pub full: bool,
 
-    /// A workload preset to run (repeatable). Default: 1000x1KiB (all with --full).
+    /// A workload preset to run (repeatable). Default: 1000x1KiB, plus the four datagram
+    /// workloads when a datagram target (`udp`) is measured (all with --full). Datagram
+    /// workloads (`dgram-*`, `datagrams`) run on datagram targets only, the others on the
+    /// other targets only.
     #[arg(long = "workload", value_name = "PRESET")]
     pub workloads: Vec<Preset>,
 
-    /// A target to write to (repeatable). Default: all.
+    /// A target to write to (repeatable). Default: all but `udp` (all with --full).
     #[arg(long = "target", value_name = "TARGET")]
     pub targets: Vec<TargetKind>,
 
     /// A strategy to time (repeatable). Default: write-each, raw-writev and the library's
-    /// write-all loops (all with --full).
+    /// write-all loops, plus the datagram strategies when `udp` is measured (all but the
+    /// prototypes with --full). The datagram strategies (send-each, sendmmsg,
+    /// vectored-datagrams) run on datagram targets only, the others on the other targets.
     #[arg(long = "strategy", value_name = "STRATEGY")]
     pub strategies: Vec<StrategyKind>,
 
-    /// A custom workload of COUNT buffers (with --size); replaces the default workload.
+    /// A custom workload of COUNT buffers (with --size); replaces the default workload. With
+    /// only datagram targets, COUNT datagrams.
     #[arg(long, value_name = "COUNT", requires = "size", value_parser = clap::value_parser!(u32).range(1..))]
     pub count: Option<u32>,
 
@@ -169,9 +182,19 @@ const DEFAULT_STRATEGIES: [StrategyKind; 4] = [
 impl BenchArgs {
     /// What to measure, with the defaults filled in.
     pub fn plan(&self) -> Plan {
+        let targets = dedup(if !self.targets.is_empty() {
+            self.targets.clone()
+        } else if self.full {
+            TargetKind::every().collect()
+        } else {
+            TargetKind::ALL.to_vec()
+        });
+        let datagram_targets = targets.iter().any(|t| t.is_datagram());
+        let stream_targets = targets.iter().any(|t| !t.is_datagram());
         let mut workloads: Vec<Workload> = Vec::new();
+        let full: Vec<Preset> = Preset::ALL.into_iter().chain(Preset::DATAGRAMS).collect();
         let presets: &[Preset] = if self.full && self.workloads.is_empty() && self.count.is_none() {
-            &Preset::ALL
+            &full
         } else {
             &self.workloads
         };
@@ -183,23 +206,35 @@ impl BenchArgs {
             }
         }
         if let (Some(count), Some(size)) = (self.count, self.size) {
-            workloads.push(Workload::uniform(count as usize, size as usize));
+            // Datagrams when only datagram targets were asked for (each buffer a datagram).
+            let (count, size) = (count as usize, size as usize);
+            workloads.push(if datagram_targets && !stream_targets {
+                Workload::datagrams(count, size)
+            } else {
+                Workload::uniform(count, size)
+            });
         }
         if workloads.is_empty() {
-            workloads = Preset::Guide.workloads();
+            if stream_targets {
+                workloads = Preset::Guide.workloads();
+            }
+            if datagram_targets {
+                workloads.extend(Preset::Datagrams.workloads());
+            }
         }
-        let targets = dedup(if self.targets.is_empty() {
-            TargetKind::ALL.to_vec()
-        } else {
-            self.targets.clone()
-        });
-        let strategies = dedup(if !self.strategies.is_empty() {
+        let mut strategies = if !self.strategies.is_empty() {
             self.strategies.clone()
+        } else if !stream_targets {
+            Vec::new()
         } else if self.full {
             StrategyKind::ALL.to_vec()
         } else {
             DEFAULT_STRATEGIES.to_vec()
-        });
+        };
+        if self.strategies.is_empty() && datagram_targets {
+            strategies.extend(StrategyKind::DATAGRAM);
+        }
+        let strategies = dedup(strategies);
         let (min_reps, max_reps) = match (self.reps, self.quick) {
             (Some(reps), _) => (reps as usize, reps as usize),
             (None, true) => (3, 3),
@@ -293,8 +328,41 @@ mod tests {
     #[test]
     fn full_is_the_whole_grid() {
         let plan = bench(&["--full"]).plan();
-        assert_eq!(plan.workloads.len(), 5 + 12);
-        assert_eq!(plan.strategies, StrategyKind::ALL);
+        assert_eq!(plan.workloads.len(), 5 + 12 + 4);
+        assert_eq!(plan.targets.len(), TargetKind::ALL.len() + 1);
+        let mut all = StrategyKind::ALL.to_vec();
+        all.extend(StrategyKind::DATAGRAM);
+        assert_eq!(plan.strategies, all);
+    }
+
+    #[test]
+    fn the_udp_target_brings_the_datagram_defaults() {
+        let plan = bench(&["--target", "udp"]).plan();
+        assert_eq!(plan.workloads, Preset::Datagrams.workloads());
+        assert_eq!(plan.strategies, StrategyKind::DATAGRAM);
+        assert_eq!(plan.cell_count(), 4);
+        let plan = bench(&["--target", "udp", "--target", "pipe"]).plan();
+        assert_eq!(plan.workloads.len(), 1 + 4);
+        assert_eq!(plan.cell_count(), 1 + 4);
+        let plan = bench(&[
+            "--target",
+            "udp",
+            "--workload",
+            "dgram-1024xmixed",
+            "--strategy",
+            "send-each",
+            "--strategy",
+            "vectored-datagrams",
+        ])
+        .plan();
+        assert_eq!(plan.workloads.len(), 1);
+        assert_eq!(
+            plan.strategies,
+            [StrategyKind::SendEach, StrategyKind::VectoredDatagrams]
+        );
+        let plan = bench(&["--target", "udp", "--count", "10", "--size", "100"]).plan();
+        assert!(plan.workloads[0].datagrams);
+        assert_eq!(plan.workloads[0].name, "dgram-10x100B");
     }
 
     #[test]

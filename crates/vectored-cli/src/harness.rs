@@ -51,20 +51,26 @@ pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measuremen
         for workload in &plan.workloads {
             let bufs = workload.make_buffers();
             let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-            let expected = bufs.concat();
+            let expected = expected_bytes(workload, &bufs);
             let batch = Batch {
                 bufs: &bufs,
                 slices: &slices,
             };
             for &kind in &plan.targets {
-                if !plan.measures(kind, regime, index) {
+                if !plan.measures_cell(workload, kind, regime, index) {
                     continue;
                 }
+                let strategies = plan.strategies_for(kind);
                 progress.set_message(format!("{} → {} ({regime})", workload.name, kind.name()));
                 let shape = BatchShape {
-                    bytes: expected.len(),
-                    checked: plan.strategies.len(),
+                    bytes: workload.total_bytes(),
+                    checked: strategies.len(),
                     reader_cpu,
+                    datagrams: if kind.is_datagram() {
+                        workload.buffer_count()
+                    } else {
+                        0
+                    },
                 };
                 let mut target = match Target::open_with(kind, regime.reader, shape) {
                     Ok(target) => target,
@@ -82,8 +88,11 @@ pub fn measure(plan: &Plan, progress: &ProgressBar) -> anyhow::Result<Measuremen
                         continue;
                     }
                 };
-                let mut cell = run_cell(workload, &batch, &expected, &mut target, plan)
-                    .with_context(|| format!("{} → {} ({regime})", workload.name, kind.name()))?;
+                let mut cell =
+                    run_cell(workload, &batch, &expected, &mut target, plan, &strategies)
+                        .with_context(|| {
+                            format!("{} → {} ({regime})", workload.name, kind.name())
+                        })?;
                 cell.regime = Some(regime);
                 out.cells.push(cell);
                 progress.inc(1);
@@ -121,15 +130,20 @@ pub fn verify_with(
 ) -> anyhow::Result<()> {
     let bufs = workload.make_buffers();
     let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-    let expected = bufs.concat();
+    let expected = expected_bytes(workload, &bufs);
     let batch = Batch {
         bufs: &bufs,
         slices: &slices,
     };
     let shape = BatchShape {
-        bytes: expected.len(),
+        bytes: workload.total_bytes(),
         checked: strategies.len(),
         reader_cpu: None,
+        datagrams: if kind.is_datagram() {
+            workload.buffer_count()
+        } else {
+            0
+        },
     };
     let mut target = Target::open_with(kind, reader, shape)?;
     for &strategy in strategies {
@@ -139,6 +153,17 @@ pub fn verify_with(
             .with_context(|| format!("{} on {}", strategy.name(), kind.name()))?;
     }
     Ok(())
+}
+
+/// What a target must deliver for `bufs`: their concatenation on a byte stream, the
+/// [`framed`](crate::target::framed) datagrams (lengths and payloads) for a datagram
+/// workload.
+fn expected_bytes(workload: &Workload, bufs: &[Vec<u8>]) -> Vec<u8> {
+    if workload.datagrams {
+        crate::target::framed(bufs)
+    } else {
+        bufs.concat()
+    }
 }
 
 /// One strategy inside a cell, with its samples.
@@ -214,7 +239,11 @@ impl<'a> Runner<'a> {
         let elapsed = start.elapsed();
         let after = thread_write_syscalls().ok();
         let switches_after = switches.as_mut().and_then(|c| c.sample().ok());
-        let kernel = before.zip(after).map(|(b, a)| a - b);
+        // The kernel counts `write`-family calls only, never `send`/`sendmmsg`.
+        let kernel = before
+            .zip(after)
+            .map(|(b, a)| a - b)
+            .filter(|_| !target.kind().is_datagram());
         Ok(Sample {
             elapsed,
             own,
@@ -313,8 +342,9 @@ fn run_cell(
     expected: &[u8],
     target: &mut Target,
     plan: &Plan,
+    strategies: &[StrategyKind],
 ) -> anyhow::Result<Cell> {
-    let mut runners: Vec<Runner<'_>> = plan.strategies.iter().map(|&k| Runner::new(k)).collect();
+    let mut runners: Vec<Runner<'_>> = strategies.iter().map(|&k| Runner::new(k)).collect();
     // Opened here, on the writing thread: `thread-self` is resolved at open.
     let mut switches = SwitchCounter::for_this_thread().ok();
     for runner in &mut runners {
@@ -408,6 +438,42 @@ mod tests {
             ReaderMode::Thread,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn datagram_strategies_deliver_every_datagram_on_udp() {
+        for workload in [
+            Workload::datagrams(1024, 64),
+            Workload::mixed_datagrams(300),
+            Workload::datagrams(3, 9000),
+        ] {
+            verify(&workload, TargetKind::Udp, &StrategyKind::DATAGRAM)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", workload.name));
+        }
+    }
+
+    #[test]
+    fn a_lost_or_merged_datagram_fails_the_check() {
+        // Two datagrams sent as one: the bytes are the same, the boundaries are not.
+        let workload = Workload::datagrams(2, 10);
+        let bufs = workload.make_buffers();
+        let shape = BatchShape {
+            bytes: 20,
+            checked: 1,
+            reader_cpu: None,
+            datagrams: 2,
+        };
+        let mut target = Target::open_with(TargetKind::Udp, ReaderMode::Thread, shape).unwrap();
+        target.before_batch(20, true).unwrap();
+        rustix::net::send(
+            target.writer(),
+            &bufs.concat(),
+            rustix::net::SendFlags::empty(),
+        )
+        .unwrap();
+        rustix::net::send(target.writer(), &[1; 5], rustix::net::SendFlags::empty()).unwrap();
+        let err = target.wait_delivered().unwrap_err();
+        assert!(format!("{err:#}").contains("boundaries moved"), "{err:#}");
     }
 
     #[test]

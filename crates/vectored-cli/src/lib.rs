@@ -1,7 +1,9 @@
 //! The `vectored` command-line tool. Its one subcommand, `bench`, times ways of writing many
 //! buffers (one write per buffer, `BufWriter`, concatenation, `writev` loops, the library's
-//! write-all loops, coalescing) on `/dev/null`, files, pipes and sockets, and reports
-//! medians, ratios and system-call counts as a table, CSV, Markdown, JSON or an SVG chart.
+//! write-all loops, coalescing) on `/dev/null`, files, pipes and sockets, and datagram
+//! sends (one `send` each, `sendmmsg`, the library's `DatagramSender`) on UDP loopback, and
+//! reports medians, ratios and system-call counts as a table, CSV, Markdown, JSON or an SVG
+//! chart.
 //!
 //! It uses only the public API of the `vectored` crate (plus `rustix` and std for the
 //! baseline strategies). The modules are public so that the integration tests can drive the

@@ -34,19 +34,23 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The number of cells (workload × target × regime; files and `/dev/null` are measured
-    /// once per busy setting, not once per reader).
+    /// The number of cells (workload × target × regime) that will be measured: files and
+    /// `/dev/null` once per busy setting, not once per reader; datagram workloads on
+    /// datagram targets only, and only targets with at least one strategy of their kind.
     pub fn cell_count(&self) -> usize {
         self.regimes
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let targets = self
-                    .targets
+                self.workloads
                     .iter()
-                    .filter(|t| self.measures(**t, *r, i))
-                    .count();
-                self.workloads.len() * targets
+                    .map(|w| {
+                        self.targets
+                            .iter()
+                            .filter(|t| self.measures_cell(w, **t, *r, i))
+                            .count()
+                    })
+                    .sum::<usize>()
             })
             .sum()
     }
@@ -59,6 +63,31 @@ impl Plan {
             || !self.regimes[..index]
                 .iter()
                 .any(|earlier| earlier.busy == regime.busy)
+    }
+
+    /// Whether the cell `workload` × `target` is measured under the `index`-th regime: as
+    /// [`measures`](Self::measures), with datagram workloads on datagram targets and the
+    /// others on the others, when the plan has a strategy for the target.
+    pub fn measures_cell(
+        &self,
+        workload: &Workload,
+        target: TargetKind,
+        regime: Regime,
+        index: usize,
+    ) -> bool {
+        workload.datagrams == target.is_datagram()
+            && !self.strategies_for(target).is_empty()
+            && self.measures(target, regime, index)
+    }
+
+    /// The plan's strategies that run on `target`: the datagram strategies on datagram
+    /// targets, the others elsewhere.
+    pub fn strategies_for(&self, target: TargetKind) -> Vec<StrategyKind> {
+        self.strategies
+            .iter()
+            .copied()
+            .filter(|s| s.is_datagram() == target.is_datagram())
+            .collect()
     }
 }
 
@@ -93,6 +122,44 @@ impl fmt::Display for Regime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datagram_cells_pair_datagram_workloads_targets_and_strategies() {
+        let plan = Plan {
+            workloads: vec![Workload::uniform(10, 10), Workload::datagrams(10, 10)],
+            targets: vec![TargetKind::Pipe, TargetKind::Udp, TargetKind::DevNull],
+            strategies: vec![StrategyKind::WriteEach, StrategyKind::SendEach],
+            min_reps: 1,
+            max_reps: 1,
+            cell_budget: Duration::ZERO,
+            regimes: vec![
+                Regime::default(),
+                Regime {
+                    reader: ReaderMode::Process,
+                    ..Regime::default()
+                },
+            ],
+        };
+        assert_eq!(
+            plan.strategies_for(TargetKind::Udp),
+            [StrategyKind::SendEach]
+        );
+        assert_eq!(
+            plan.strategies_for(TargetKind::Pipe),
+            [StrategyKind::WriteEach]
+        );
+        let r = Regime::default();
+        assert!(plan.measures_cell(&plan.workloads[1], TargetKind::Udp, r, 0));
+        assert!(!plan.measures_cell(&plan.workloads[0], TargetKind::Udp, r, 0));
+        assert!(!plan.measures_cell(&plan.workloads[1], TargetKind::Pipe, r, 0));
+        // Stream workload: pipe twice, /dev/null once; datagram workload: udp twice.
+        assert_eq!(plan.cell_count(), 3 + 2);
+        let stream_only = Plan {
+            strategies: vec![StrategyKind::WriteEach],
+            ..plan
+        };
+        assert_eq!(stream_only.cell_count(), 3);
+    }
 
     #[test]
     fn regime_labels() {

@@ -98,8 +98,7 @@ fn draw_panel<DB: DrawingBackend>(
     cells: &[&Cell],
     strategies: &[crate::strategy::StrategyKind],
 ) -> anyhow::Result<()> {
-    let targets: Vec<TargetKind> = TargetKind::ALL
-        .into_iter()
+    let targets: Vec<TargetKind> = TargetKind::every()
         .filter(|t| cells.iter().any(|c| c.target == *t))
         .collect();
     #[allow(clippy::cast_precision_loss)] // small counts and nanoseconds far below 2^52

@@ -16,11 +16,12 @@ use crate::strategy::StrategyKind;
 use crate::target::TargetKind;
 
 /// The library's own strategies: the ones that must never lose.
-pub const LIBRARY: [StrategyKind; 4] = [
+pub const LIBRARY: [StrategyKind; 5] = [
     StrategyKind::VectoredWriteAll,
     StrategyKind::VectoredWriteAllFd,
     StrategyKind::VectoredQueue,
     StrategyKind::VectoredQueueFd,
+    StrategyKind::VectoredDatagrams,
 ];
 
 /// A cell counts as lost when the library's best is more than this times the best.

@@ -34,6 +34,15 @@ pub fn table(report: &Report) -> String {
             }
             out.push_str(&guide);
         }
+        let datagrams = datagram_comparison(&report.only(regime), false);
+        if !datagrams.is_empty() {
+            out.push('\n');
+            if regimes.len() > 1 {
+                let label = regime.map_or_else(|| "reader thread".to_owned(), |r| r.to_string());
+                let _ = writeln!(out, "[{label}]");
+            }
+            out.push_str(&datagrams);
+        }
     }
     if let Some(summary) = regret::summarize(report) {
         out.push('\n');
@@ -177,6 +186,80 @@ fn guide_comparison(report: &Report) -> String {
     out
 }
 
+/// The datagram comparison: per datagram workload on `udp`, the median of one `send` per
+/// datagram and each other datagram strategy's speed-up over it (the issue's goal: the
+/// library at least 4× for equal sizes, never slower for mixed sizes). Plain text, or a
+/// Markdown table.
+fn datagram_comparison(report: &Report, markdown: bool) -> String {
+    let others = [StrategyKind::Sendmmsg, StrategyKind::VectoredDatagrams];
+    let mut out = String::new();
+    for cell in report.cells.iter().filter(|c| c.target.is_datagram()) {
+        let Some(each) = cell.result(StrategyKind::SendEach) else {
+            continue;
+        };
+        if out.is_empty() {
+            if markdown {
+                let _ = writeln!(
+                    out,
+                    "Datagrams on {}: median per batch of one `send` per datagram, and the \
+                     speed-up of each batched strategy over it.\n",
+                    cell.target.name()
+                );
+                let _ = writeln!(
+                    out,
+                    "| workload | send-each | sendmmsg | speed-up | vectored-datagrams | \
+                     speed-up |\n|---|---:|---:|---:|---:|---:|"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "datagrams on {}: one send per datagram vs batched sends, medians",
+                    cell.target.name()
+                );
+                let _ = writeln!(
+                    out,
+                    "  {:<20} {:>10}   {:>10} {:>8}   {:>18} {:>8}",
+                    "workload",
+                    "send-each",
+                    "sendmmsg",
+                    "speed-up",
+                    "vectored-datagrams",
+                    "speed-up"
+                );
+            }
+        }
+        let mut columns = Vec::new();
+        for other in others {
+            columns.push(cell.result(other).map_or_else(
+                || ("-".to_owned(), "-".to_owned()),
+                |r| {
+                    #[allow(clippy::cast_precision_loss)] // nanoseconds far below 2^52
+                    let speedup = each.stats.median_ns as f64 / r.stats.median_ns.max(1) as f64;
+                    (format_ns(r.stats.median_ns), format!("{speedup:.2}×"))
+                },
+            ));
+        }
+        let each_time = format_ns(each.stats.median_ns);
+        if markdown {
+            let _ = writeln!(
+                out,
+                "| {} | {each_time} | {} | {} | {} | {} |",
+                cell.workload, columns[0].0, columns[0].1, columns[1].0, columns[1].1
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  {:<20} {each_time:>10}   {:>10} {:>8}   {:>18} {:>8}",
+                cell.workload, columns[0].0, columns[0].1, columns[1].0, columns[1].1
+            );
+        }
+    }
+    if markdown && !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// One line on why a target shows a small speed-up, or none.
 fn caveat(target: TargetKind) -> String {
     let why = match target {
@@ -192,6 +275,7 @@ fn caveat(target: TargetKind) -> String {
         TargetKind::DevNull | TargetKind::Tmpfs | TargetKind::Disk => {
             "the kernel's copy dominates this target"
         }
+        TargetKind::Udp => "datagrams are compared in their own summary",
     };
     format!(
         "note: {} speed-up under 2×: {why}; see BENCHMARKS.md, \"No regret\"",
@@ -250,13 +334,16 @@ fn csv_field(s: &str) -> String {
 pub fn markdown(report: &Report) -> String {
     let regimes = report.regimes();
     if regimes.len() <= 1 {
-        return markdown_tables(report, true) + &markdown_summary(report);
+        return markdown_tables(report, true)
+            + &datagram_comparison(report, true)
+            + &markdown_summary(report);
     }
     let mut out = format!("{}\n\n", headline(report));
     for regime in regimes {
         let label = regime.map_or_else(|| "reader thread".to_owned(), |r| r.to_string());
         let _ = writeln!(out, "### {label}\n");
         out.push_str(&markdown_tables(&report.only(regime), false));
+        out.push_str(&datagram_comparison(&report.only(regime), true));
     }
     out + &markdown_summary(report)
 }
@@ -286,8 +373,7 @@ fn markdown_tables(report: &Report, with_headline: bool) -> String {
             .filter(|c| c.workload == workload)
             .collect();
         let Some(first) = cells.first() else { continue };
-        let targets: Vec<TargetKind> = TargetKind::ALL
-            .into_iter()
+        let targets: Vec<TargetKind> = TargetKind::every()
             .filter(|t| cells.iter().any(|c| c.target == *t))
             .collect();
         let _ = writeln!(
@@ -415,6 +501,58 @@ fn format_syscalls(r: &StrategyResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{SampleStats, StrategyResult, SyscallCounter};
+    use crate::workload::Workload;
+
+    #[test]
+    fn datagram_speed_ups_are_over_one_send_per_datagram() {
+        let result = |s, m| {
+            StrategyResult::new(
+                s,
+                SampleStats {
+                    reps: 1,
+                    min_ns: m,
+                    median_ns: m,
+                    max_ns: m,
+                },
+                None,
+                SyscallCounter::Unknown,
+            )
+        };
+        let mut report = crate::report::tests::empty_report();
+        report.cells = vec![
+            Cell::new(
+                &Workload::datagrams(1024, 64),
+                TargetKind::Udp,
+                String::new(),
+                vec![
+                    result(StrategyKind::SendEach, 2_000_000),
+                    result(StrategyKind::Sendmmsg, 1_000_000),
+                    result(StrategyKind::VectoredDatagrams, 400_000),
+                ],
+            ),
+            // No send-each: no row.
+            Cell::new(
+                &Workload::mixed_datagrams(8),
+                TargetKind::Udp,
+                String::new(),
+                vec![result(StrategyKind::Sendmmsg, 5)],
+            ),
+        ];
+        let md = datagram_comparison(&report, true);
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| dgram")).collect();
+        assert_eq!(
+            rows,
+            ["| dgram-1024x64B | 2.00 ms | 1.00 ms | 2.00× | 400.0 µs | 5.00× |"]
+        );
+        let text = datagram_comparison(&report, false);
+        assert!(
+            text.contains("5.00×") && text.contains("send-each"),
+            "{text}"
+        );
+        report.cells.truncate(0);
+        assert!(datagram_comparison(&report, false).is_empty());
+    }
 
     #[test]
     fn times_pick_a_readable_unit() {

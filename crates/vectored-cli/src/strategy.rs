@@ -12,6 +12,8 @@ use std::os::fd::{AsFd, BorrowedFd};
 use arrayvec::ArrayVec;
 use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
+use vectored::datagram::{Datagram, DatagramSender};
+use vectored::sys::OutMessage;
 use vectored::{FdKind, FdOptions, IoCursor, WriteQueue, IOV_MAX};
 
 use crate::syscalls::CountingWriter;
@@ -131,6 +133,20 @@ pub enum StrategyKind {
     #[value(name = "capped-half-pipe")]
     #[serde(rename = "capped-half-pipe")]
     CappedHalfPipe,
+    /// Datagram targets: one `send(2)` per datagram, the naive loop.
+    #[value(name = "send-each")]
+    #[serde(rename = "send-each")]
+    SendEach,
+    /// Datagram targets: `sendmmsg(2)` batches of up to 1024 datagrams, one datagram per
+    /// message (naive batching, `vectored::sys::sendmmsg`).
+    #[value(name = "sendmmsg")]
+    #[serde(rename = "sendmmsg")]
+    Sendmmsg,
+    /// Datagram targets: the library's `DatagramSender::send` (UDP segmentation offload for
+    /// runs of equal sizes, `sendmmsg` for the rest), one sender kept for the whole run.
+    #[value(name = "vectored-datagrams")]
+    #[serde(rename = "vectored-datagrams")]
+    VectoredDatagrams,
 }
 
 impl StrategyKind {
@@ -160,6 +176,14 @@ impl StrategyKind {
         StrategyKind::CappedHalfPipe,
     ];
 
+    /// The strategies of datagram targets (`udp`), the only ones those targets run; every
+    /// other strategy runs on stream and file targets only.
+    pub const DATAGRAM: [StrategyKind; 3] = [
+        StrategyKind::SendEach,
+        StrategyKind::Sendmmsg,
+        StrategyKind::VectoredDatagrams,
+    ];
+
     /// The strategy every other is compared with.
     pub const FLOOR: StrategyKind = StrategyKind::RawWritev;
 
@@ -184,7 +208,16 @@ impl StrategyKind {
             StrategyKind::Capped256K => "capped-256k",
             StrategyKind::CappedAuto => "capped-auto",
             StrategyKind::CappedHalfPipe => "capped-half-pipe",
+            StrategyKind::SendEach => "send-each",
+            StrategyKind::Sendmmsg => "sendmmsg",
+            StrategyKind::VectoredDatagrams => "vectored-datagrams",
         }
+    }
+
+    /// Whether this strategy sends each buffer as one datagram (and runs on datagram targets
+    /// only).
+    pub fn is_datagram(self) -> bool {
+        Self::DATAGRAM.contains(&self)
     }
 
     /// A fresh instance, with empty reusable state.
@@ -208,6 +241,9 @@ impl StrategyKind {
             StrategyKind::Capped256K => Box::new(Capped(Cap::Fixed(256 << 10))),
             StrategyKind::CappedAuto => Box::new(Capped(Cap::Pipe { divisor: 1 })),
             StrategyKind::CappedHalfPipe => Box::new(Capped(Cap::Pipe { divisor: 2 })),
+            StrategyKind::SendEach => Box::new(SendEach),
+            StrategyKind::Sendmmsg => Box::new(Sendmmsg::default()),
+            StrategyKind::VectoredDatagrams => Box::new(VectoredDatagrams::default()),
         }
     }
 }
@@ -620,6 +656,108 @@ impl<'a> Strategy<'a> for Capped {
     }
 }
 
+/// One `send(2)` per datagram, retrying `EINTR`.
+struct SendEach;
+
+impl<'a> Strategy<'a> for SendEach {
+    fn write_batch(
+        &mut self,
+        file: &File,
+        _: FdKind,
+        batch: &Batch<'a>,
+    ) -> io::Result<Option<u64>> {
+        let mut calls = 0;
+        for buf in batch.bufs {
+            loop {
+                calls += 1;
+                match rustix::net::send(file, buf, rustix::net::SendFlags::empty()) {
+                    Ok(n) if n == buf.len() => break,
+                    Ok(n) => return Err(short_datagram(n, buf.len())),
+                    Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(Some(calls))
+    }
+}
+
+/// A datagram socket never sends part of a datagram; if it claims to, the run is void.
+fn short_datagram(sent: usize, len: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("a datagram of {len} bytes was sent as {sent}"),
+    )
+}
+
+/// `sendmmsg(2)` batches, one datagram per message, retrying `EINTR`. The message list is
+/// rebuilt for each batch (pointers into the caller's slices, no copy) in a reused `Vec`.
+#[derive(Default)]
+struct Sendmmsg<'a> {
+    msgs: Vec<OutMessage<'a>>,
+}
+
+impl<'a> Strategy<'a> for Sendmmsg<'a> {
+    fn write_batch(
+        &mut self,
+        file: &File,
+        _: FdKind,
+        batch: &Batch<'a>,
+    ) -> io::Result<Option<u64>> {
+        self.msgs.clear();
+        self.msgs
+            .extend((0..batch.slices.len()).map(|i| OutMessage::new(&batch.slices[i..=i])));
+        let mut calls = 0;
+        let mut done = 0;
+        while done < self.msgs.len() {
+            calls += 1;
+            match vectored::sys::sendmmsg(file, &self.msgs[done..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(calls))
+    }
+}
+
+/// The library's `DatagramSender`, kept for the whole run as a server keeps one per socket
+/// (it remembers whether the socket takes segmentation).
+#[derive(Default)]
+struct VectoredDatagrams<'a> {
+    sender: DatagramSender,
+    datagrams: Vec<Datagram<'a>>,
+}
+
+impl<'a> Strategy<'a> for VectoredDatagrams<'a> {
+    fn write_batch(
+        &mut self,
+        file: &File,
+        _: FdKind,
+        batch: &Batch<'a>,
+    ) -> io::Result<Option<u64>> {
+        self.datagrams.clear();
+        self.datagrams
+            .extend(batch.bufs.iter().map(|b| Datagram::new(b)));
+        let sent = self
+            .sender
+            .send(file, &self.datagrams, &FdOptions::new())
+            .map_err(io::Error::from)?;
+        if sent.datagrams() != self.datagrams.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "DatagramSender::send returned after {} of {} datagrams",
+                    sent.datagrams(),
+                    self.datagrams.len()
+                ),
+            ));
+        }
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,6 +846,7 @@ mod tests {
         for kind in StrategyKind::ALL
             .into_iter()
             .chain(StrategyKind::PROTOTYPES)
+            .chain(StrategyKind::DATAGRAM)
         {
             assert_eq!(StrategyKind::from_str(kind.name(), false), Ok(kind));
         }

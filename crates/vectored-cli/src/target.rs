@@ -5,8 +5,8 @@
 //! so the time includes waking the reader, not just filling the kernel's buffer.
 
 use std::fs::File;
-use std::io::{self, BufRead as _, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::{self, BufRead as _, BufReader, IoSliceMut, Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
@@ -21,7 +21,8 @@ use anyhow::{bail, ensure, Context as _};
 use clap::ValueEnum;
 use rustix::event::{PollFd, PollFlags, Timespec};
 use serde::{Deserialize, Serialize};
-use vectored::FdKind;
+use vectored::datagram::recv_datagrams;
+use vectored::{FdKind, FdOptions};
 
 use crate::cpus::pin_this_thread;
 use crate::syscalls::{SwitchCounter, Switches};
@@ -57,6 +58,11 @@ pub enum TargetKind {
     #[value(name = "tcp-nodelay")]
     #[serde(rename = "tcp-nodelay")]
     TcpNodelay,
+    /// A connected UDP loopback socket whose receiver (64 MiB `SO_RCVBUF`) is drained by a
+    /// reader that counts every datagram: datagram workloads and strategies only.
+    #[value(name = "udp")]
+    #[serde(rename = "udp")]
+    Udp,
 }
 
 impl TargetKind {
@@ -71,6 +77,14 @@ impl TargetKind {
         TargetKind::TcpNodelay,
     ];
 
+    /// The datagram targets: measured with datagram workloads and strategies only.
+    pub const DATAGRAM: [TargetKind; 1] = [TargetKind::Udp];
+
+    /// Every target of either kind, in table order.
+    pub fn every() -> impl Iterator<Item = TargetKind> {
+        Self::ALL.into_iter().chain(Self::DATAGRAM)
+    }
+
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -81,12 +95,20 @@ impl TargetKind {
             TargetKind::Unix => "unix",
             TargetKind::Tcp => "tcp",
             TargetKind::TcpNodelay => "tcp-nodelay",
+            TargetKind::Udp => "udp",
         }
     }
 
-    /// Whether the target is a pipe or socket (drained by a reader).
+    /// Whether the target is a pipe or socket (drained by a reader), datagram sockets
+    /// included.
     pub fn is_stream(self) -> bool {
         self == TargetKind::Pipe || self.is_socket()
+    }
+
+    /// Whether the target takes datagrams (each buffer one datagram) rather than a byte
+    /// stream.
+    pub fn is_datagram(self) -> bool {
+        self == TargetKind::Udp
     }
 
     /// Whether the target is a socket (its writes can be `sendmsg`, which the kernel's
@@ -94,7 +116,7 @@ impl TargetKind {
     pub fn is_socket(self) -> bool {
         matches!(
             self,
-            TargetKind::Unix | TargetKind::Tcp | TargetKind::TcpNodelay
+            TargetKind::Unix | TargetKind::Tcp | TargetKind::TcpNodelay | TargetKind::Udp
         )
     }
 }
@@ -137,6 +159,8 @@ pub struct Target {
     fd_kind: FdKind,
     sink: Sink,
     detail: String,
+    /// Datagrams per batch on a datagram target (0 on the others).
+    datagrams: usize,
 }
 
 #[derive(Debug)]
@@ -216,6 +240,16 @@ impl Target {
                     reader_mode,
                 )?
             }
+            TargetKind::Udp => {
+                let (writer, reader, rcvbuf) =
+                    udp_pair(shape).context("connecting over UDP loopback")?;
+                stream_target(
+                    OwnedFd::from(writer),
+                    OwnedFd::from(reader),
+                    &format!("UDP loopback, SO_RCVBUF {}", format_buffer(rcvbuf)),
+                    reader_mode,
+                )?
+            }
         };
         let fd_kind = FdKind::of(&writer)?;
         Ok(Self {
@@ -224,6 +258,11 @@ impl Target {
             fd_kind,
             sink,
             detail,
+            datagrams: if kind.is_datagram() {
+                shape.datagrams
+            } else {
+                0
+            },
         })
     }
 
@@ -264,7 +303,7 @@ impl Target {
                 self.writer.set_len(0)?;
                 *written = bytes;
             }
-            Sink::Stream(Drain::Thread(drain)) => drain.expect(bytes, keep)?,
+            Sink::Stream(Drain::Thread(drain)) => drain.expect(bytes, self.datagrams, keep)?,
             Sink::Stream(Drain::Process(drain)) => drain.expect(bytes, keep)?,
         }
         Ok(())
@@ -359,7 +398,29 @@ impl Drop for Target {
         if let Sink::File { path, .. } = &self.sink {
             let _ = std::fs::remove_file(path);
         }
+        // UDP has no end-of-file: an empty datagram where a batch would start stands for it.
+        if self.kind.is_datagram() {
+            let _ = rustix::net::send(&self.writer, &[], rustix::net::SendFlags::empty());
+        }
     }
+}
+
+/// The bytes a datagram target delivers for `datagrams`, as the harness compares them: each
+/// datagram's length (4 bytes, little-endian) then its payload, so that a lost, split,
+/// merged or reordered datagram changes the result even when the bytes alone would not.
+pub fn framed<B: AsRef<[u8]>>(datagrams: &[B]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for d in datagrams {
+        let d = d.as_ref();
+        out.extend_from_slice(&frame_header(d.len()));
+        out.extend_from_slice(d);
+    }
+    out
+}
+
+/// The length prefix of [`framed`]; datagrams are below 64 KiB, so 4 bytes always suffice.
+fn frame_header(len: usize) -> [u8; 4] {
+    u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes()
 }
 
 /// What the reader of a pipe or socket did during one batch.
@@ -405,6 +466,9 @@ pub struct BatchShape {
     /// The CPU the reader (thread or process) pins itself to; `None`: wherever the scheduler
     /// puts it.
     pub reader_cpu: Option<usize>,
+    /// Datagrams per batch on a datagram target (their payloads add up to `bytes`); 0 for a
+    /// byte stream.
+    pub datagrams: usize,
 }
 
 /// A reader thread draining a pipe or socket, one batch at a time.
@@ -427,6 +491,8 @@ struct Delivered {
 #[derive(Debug, Clone, Copy)]
 struct Request {
     bytes: usize,
+    /// Datagrams to receive (0: a byte stream).
+    datagrams: usize,
     keep: bool,
 }
 
@@ -457,10 +523,15 @@ impl ThreadDrain {
         })
     }
 
-    fn expect(&mut self, bytes: usize, keep: bool) -> anyhow::Result<()> {
+    fn expect(&mut self, bytes: usize, datagrams: usize, keep: bool) -> anyhow::Result<()> {
         self.kept = None;
         let requests = self.requests.as_ref().expect("sender lives until drop");
-        if requests.send(Request { bytes, keep }).is_err() {
+        let request = Request {
+            bytes,
+            datagrams,
+            keep,
+        };
+        if requests.send(request).is_err() {
             bail!("the reader thread has exited");
         }
         Ok(())
@@ -496,11 +567,36 @@ fn drain(mut source: File, requests: &Receiver<Request>, results: &Sender<io::Re
     let mut buf = vec![0u8; READER_BUFFER];
     let mut counter = SwitchCounter::for_this_thread().ok();
     let mut last = counter.as_mut().and_then(|c| c.sample().ok());
+    let mut datagram_buffers = Vec::new();
     while let Ok(request) = requests.recv() {
         let mut reads = 0;
-        let result = read_batch(&mut source, &mut buf, request.bytes, &mut reads, |chunk| {
-            chunk.to_vec()
-        });
+        let result = if request.datagrams > 0 {
+            let mut kept = Vec::new();
+            // The harness asked for this batch just before sending it: silence means loss.
+            recv_datagram_batch(
+                &source,
+                &mut datagram_buffers,
+                (request.datagrams, request.bytes),
+                LOSS_TIMEOUT,
+                &mut reads,
+                |chunk| {
+                    if request.keep {
+                        kept.extend_from_slice(chunk);
+                    }
+                },
+            )
+            .and_then(|got| match got {
+                Some(()) => Ok(vec![kept]),
+                None => Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the writer closed before the batch",
+                )),
+            })
+        } else {
+            read_batch(&mut source, &mut buf, request.bytes, &mut reads, |chunk| {
+                chunk.to_vec()
+            })
+        };
         let failed = result.is_err();
         let now = counter.as_mut().and_then(|c| c.sample().ok());
         let stats = ReaderStats {
@@ -552,6 +648,99 @@ fn read_batch<T>(
     Ok(kept)
 }
 
+/// How long a datagram reader waits for the rest of a batch before declaring the missing
+/// datagrams lost (loopback delivers within microseconds; this only bounds a failed run).
+const LOSS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Datagrams received per `recvmmsg` at most, and the size of each receive buffer (the
+/// largest UDP payload fits, so nothing is ever truncated).
+const DATAGRAM_BUFFERS: (usize, usize) = (128, 64 * 1024);
+
+/// Receives exactly `want.0` datagrams whose payloads add up to `want.1` bytes with
+/// `recv_datagrams` (`recvmmsg`), counting the calls in `reads` and passing each datagram to
+/// `keep` as [`framed`] does (length prefix, then payload). `buffers` is allocated on first
+/// use and reused.
+///
+/// Waits at most `first_wait` for the first datagram and [`LOSS_TIMEOUT`] for each next one.
+/// Returns `None` when the batch starts with an empty
+/// datagram (the writer's end-of-file, see [`Target`]'s drop).
+///
+/// # Errors
+///
+/// `TimedOut` when datagrams were lost, `InvalidData` when a datagram was truncated or the
+/// datagrams carried other than `want.1` bytes (boundaries moved), and receive errors.
+fn recv_datagram_batch(
+    source: &File,
+    buffers: &mut Vec<Vec<u8>>,
+    (datagrams, bytes): (usize, usize),
+    first_wait: Duration,
+    reads: &mut u64,
+    mut keep: impl FnMut(&[u8]),
+) -> io::Result<Option<()>> {
+    if buffers.is_empty() {
+        *buffers = vec![vec![0u8; DATAGRAM_BUFFERS.1]; DATAGRAM_BUFFERS.0];
+    }
+    let mut meta = Vec::with_capacity(buffers.len());
+    let (mut got, mut got_bytes) = (0, 0);
+    while got < datagrams {
+        let wait = if got == 0 { first_wait } else { LOSS_TIMEOUT };
+        let opts = FdOptions::new().timeout(wait);
+        meta.clear();
+        {
+            // Never more than the batch: the next batch's datagrams belong to the next one.
+            let mut bufs: Vec<IoSliceMut<'_>> = buffers
+                .iter_mut()
+                .take(datagrams - got)
+                .map(|b| IoSliceMut::new(b))
+                .collect();
+            match recv_datagrams(source, &mut bufs, &mut meta, &opts) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "datagrams lost: received {got} of {datagrams} ({got_bytes} of \
+                             {bytes} bytes), then nothing for {} s",
+                            wait.as_secs()
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        *reads += 1;
+        for r in &meta {
+            if r.truncated() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "datagram {got} of {} bytes was truncated to {}",
+                        r.original_len(),
+                        r.len()
+                    ),
+                ));
+            }
+            if r.is_empty() && got == 0 {
+                return Ok(None);
+            }
+            keep(&frame_header(r.len()));
+            keep(&buffers[r.buffer()][r.range()]);
+            got += 1;
+            got_bytes += r.len();
+        }
+    }
+    if got_bytes != bytes {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "datagram boundaries moved: {datagrams} datagrams carried {got_bytes} bytes, \
+                 {bytes} expected"
+            ),
+        ));
+    }
+    Ok(Some(()))
+}
+
 /// A reader process: `vectored drain` with the read end as its stdin, reporting each batch as
 /// one line on its stdout (see [`drain_main`]).
 #[derive(Debug)]
@@ -577,6 +766,9 @@ impl ProcessDrain {
             "--checked",
             &shape.checked.to_string(),
         ]);
+        if shape.datagrams > 0 {
+            command.args(["--datagrams", &shape.datagrams.to_string()]);
+        }
         if let Some(cpu) = shape.reader_cpu {
             command.args(["--cpu", &cpu.to_string()]);
         }
@@ -742,27 +934,49 @@ impl Checksum {
 ///
 /// When reading fails, the stream ends inside a batch, or the reply cannot be written.
 pub fn drain_main(mut source: File, replies: &mut impl Write, shape: BatchShape) -> io::Result<()> {
-    let mut buf = vec![0u8; READER_BUFFER];
+    let mut buf: Vec<u8> = Vec::new();
+    let mut datagram_buffers = Vec::new();
     let mut counter = SwitchCounter::for_this_thread().ok();
     let mut last = counter.as_mut().and_then(|c| c.sample().ok());
     for batch in 0.. {
         let mut reads = 0;
         let mut sum = Checksum::default();
         let check = batch < shape.checked;
-        match read_batch(
-            &mut source,
-            &mut buf,
-            shape.bytes.max(1),
-            &mut reads,
-            |chunk| {
-                if check {
-                    sum.update(chunk);
-                }
-            },
-        ) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && reads == 0 => return Ok(()),
-            Err(e) => return Err(e),
+        let update = |chunk: &[u8]| {
+            if check {
+                sum.update(chunk);
+            }
+        };
+        if shape.datagrams > 0 {
+            // Between batches the writer may be busy for a while: wait for the first datagram
+            // as long as the harness waits for a reply (an empty datagram ends the run; the
+            // bound ends it too if the benchmark died without sending one).
+            let got = recv_datagram_batch(
+                &source,
+                &mut datagram_buffers,
+                (shape.datagrams, shape.bytes),
+                READER_TIMEOUT,
+                &mut reads,
+                update,
+            )?;
+            if got.is_none() {
+                return Ok(());
+            }
+        } else {
+            if buf.is_empty() {
+                buf = vec![0u8; READER_BUFFER];
+            }
+            match read_batch(
+                &mut source,
+                &mut buf,
+                shape.bytes.max(1),
+                &mut reads,
+                update,
+            ) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && reads == 0 => return Ok(()),
+                Err(e) => return Err(e),
+            }
         }
         let now = counter.as_mut().and_then(|c| c.sample().ok());
         let reply = Reply {
@@ -791,6 +1005,55 @@ fn stream_target(
         ReaderMode::Process => format!("{detail}, reader process"),
     };
     Ok((File::from(writer), Sink::Stream(drain), detail))
+}
+
+/// The receive buffer asked of the UDP receiver (granted in full with `CAP_NET_ADMIN`,
+/// else up to `net.core.rmem_max`).
+const UDP_RCVBUF: usize = 64 << 20;
+
+/// A writer connected to a receiver over UDP loopback, with the receiver's buffer size.
+///
+/// The receiver must be able to hold a whole batch (`shape`) even if its reader does not run
+/// until the writer is done, so that loopback never drops a datagram and every strategy is
+/// timed on the same lossless path; a buffer too small for that is an error, not a run.
+fn udp_pair(shape: BatchShape) -> anyhow::Result<(UdpSocket, UdpSocket, usize)> {
+    let reader = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    if rustix::net::sockopt::set_socket_recv_buffer_size_force(&reader, UDP_RCVBUF).is_err() {
+        rustix::net::sockopt::set_socket_recv_buffer_size(&reader, UDP_RCVBUF)?;
+    }
+    let rcvbuf = rustix::net::sockopt::socket_recv_buffer_size(&reader)?;
+    let need = udp_buffer_need(shape);
+    ensure!(
+        rcvbuf >= need,
+        "the UDP receive buffer is {rcvbuf} bytes, a batch of {} datagrams ({} bytes) needs \
+         about {need} to be lossless; run with CAP_NET_ADMIN or raise net.core.rmem_max",
+        shape.datagrams,
+        shape.bytes
+    );
+    // Non-blocking: the reader waits with `poll`, with a bound once a batch has started.
+    reader.set_nonblocking(true)?;
+    let writer = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    writer.connect(reader.local_addr()?)?;
+    reader.connect(writer.local_addr()?)?;
+    Ok((writer, reader, rcvbuf))
+}
+
+/// `134217728` → `128 MiB`, `212992` → `208 KiB`.
+fn format_buffer(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// What a receive queue charges for a batch, generously: each datagram costs its payload
+/// plus a buffer and `sk_buff` of up to about 2 KiB (`truesize`), and twice the payload for
+/// large ones.
+pub fn udp_buffer_need(shape: BatchShape) -> usize {
+    shape.bytes * 2 + shape.datagrams * 2048
 }
 
 fn tcp_pair() -> io::Result<(TcpStream, TcpStream)> {
@@ -953,6 +1216,7 @@ mod tests {
             bytes: 100_000,
             checked: 1,
             reader_cpu: None,
+            datagrams: 0,
         };
         let child = std::thread::spawn(move || {
             let mut replies = Vec::new();
@@ -981,10 +1245,80 @@ mod tests {
             bytes: 11,
             checked: 0,
             reader_cpu: None,
+            datagrams: 0,
         };
         let err =
             drain_main(File::from(OwnedFd::from(reader)), &mut Vec::new(), shape).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn framing_keeps_boundaries() {
+        assert_eq!(
+            framed(&[b"ab".as_slice(), b"c"]),
+            b"\x02\0\0\0ab\x01\0\0\0c"
+        );
+        // The same bytes with other boundaries frame differently.
+        assert_ne!(
+            framed(&[b"a".as_slice(), b"bc"]),
+            framed(&[b"ab".as_slice(), b"c"])
+        );
+        assert_eq!(format_buffer(128 << 20), "128 MiB");
+        assert_eq!(format_buffer(212_992), "208 KiB");
+        let shape = BatchShape {
+            bytes: 1000,
+            datagrams: 10,
+            ..BatchShape::default()
+        };
+        assert_eq!(udp_buffer_need(shape), 2000 + 10 * 2048);
+    }
+
+    #[test]
+    fn drain_main_counts_datagrams_and_ends_on_an_empty_one() {
+        let reader = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        reader.set_nonblocking(true).unwrap();
+        let writer = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        writer.connect(reader.local_addr().unwrap()).unwrap();
+        let batch: [&[u8]; 3] = [b"one", b"two!", b"3"];
+        for _ in 0..2 {
+            for d in batch {
+                writer.send(d).unwrap();
+            }
+        }
+        writer.send(&[]).unwrap(); // end of the run
+        let shape = BatchShape {
+            bytes: 8,
+            checked: 1,
+            reader_cpu: None,
+            datagrams: 3,
+        };
+        let mut replies = Vec::new();
+        drain_main(File::from(OwnedFd::from(reader)), &mut replies, shape).unwrap();
+        let replies: Vec<Reply> = String::from_utf8(replies)
+            .unwrap()
+            .lines()
+            .map(|l| Reply::parse(l).unwrap())
+            .collect();
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0].checksum, Some(Checksum::of(&framed(&batch))));
+    }
+
+    #[test]
+    fn a_lost_datagram_fails_the_reader() {
+        let shape = BatchShape {
+            bytes: 30,
+            checked: 0,
+            reader_cpu: None,
+            datagrams: 3,
+        };
+        let mut target = Target::open_with(TargetKind::Udp, ReaderMode::Thread, shape).unwrap();
+        target.before_batch(30, false).unwrap();
+        // Two of the three datagrams: the third never comes.
+        for _ in 0..2 {
+            rustix::net::send(target.writer(), &[0; 15], rustix::net::SendFlags::empty()).unwrap();
+        }
+        let err = target.wait_delivered().unwrap_err();
+        assert!(format!("{err:#}").contains("received 2 of 3"), "{err:#}");
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub struct Workload {
     pub name: String,
     /// The buffer sizes, in order.
     pub runs: Vec<SizeRun>,
+    /// A datagram workload: each buffer is one datagram, measured on datagram targets
+    /// (`udp`) only; stream workloads are measured on every other target. Absent (false)
+    /// in older reports.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub datagrams: bool,
 }
 
 impl Workload {
@@ -32,6 +37,41 @@ impl Workload {
         Self {
             name: format!("{count}x{}", format_size(size)),
             runs: vec![SizeRun { count, size }],
+            datagrams: false,
+        }
+    }
+
+    /// `count` datagrams of `size` bytes, named `dgram-{count}x{size}`.
+    pub fn datagrams(count: usize, size: usize) -> Self {
+        Self {
+            name: format!("dgram-{count}x{}", format_size(size)),
+            runs: vec![SizeRun { count, size }],
+            datagrams: true,
+        }
+    }
+
+    /// `count` datagrams of pseudo-random sizes from 20 to 1400 bytes (the sizes of
+    /// `benches/datagram.rs` in the core crate), named `dgram-{count}xmixed`; equal
+    /// neighbours share a run.
+    pub fn mixed_datagrams(count: usize) -> Self {
+        let mut x: u64 = 0x2545_F491;
+        let mut runs: Vec<SizeRun> = Vec::new();
+        for _ in 0..count {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Below 1381: the cast cannot truncate.
+            #[allow(clippy::cast_possible_truncation)]
+            let size = 20 + (x % 1381) as usize;
+            match runs.last_mut() {
+                Some(run) if run.size == size => run.count += 1,
+                _ => runs.push(SizeRun { count: 1, size }),
+            }
+        }
+        Self {
+            name: format!("dgram-{count}xmixed"),
+            runs,
+            datagrams: true,
         }
     }
 
@@ -110,6 +150,26 @@ pub enum Preset {
     #[value(name = "sweep")]
     #[serde(rename = "sweep")]
     Sweep,
+    /// 1024 datagrams of 64 B (datagram targets only).
+    #[value(name = "dgram-1024x64B")]
+    #[serde(rename = "dgram-1024x64B")]
+    Dgram64,
+    /// 1024 datagrams of 512 B (datagram targets only).
+    #[value(name = "dgram-1024x512B")]
+    #[serde(rename = "dgram-1024x512B")]
+    Dgram512,
+    /// 1024 datagrams of 1200 B, a QUIC packet (datagram targets only).
+    #[value(name = "dgram-1024x1200B")]
+    #[serde(rename = "dgram-1024x1200B")]
+    Dgram1200,
+    /// 1024 datagrams of pseudo-random sizes from 20 to 1400 B (datagram targets only).
+    #[value(name = "dgram-1024xmixed")]
+    #[serde(rename = "dgram-1024xmixed")]
+    DgramMixed,
+    /// The four datagram workloads above.
+    #[value(name = "datagrams")]
+    #[serde(rename = "datagrams")]
+    Datagrams,
 }
 
 impl Preset {
@@ -121,6 +181,14 @@ impl Preset {
         Preset::Small,
         Preset::HeaderBody,
         Preset::Sweep,
+    ];
+
+    /// The datagram workloads, measured on datagram targets only (in `--full` too).
+    pub const DATAGRAMS: [Preset; 4] = [
+        Preset::Dgram64,
+        Preset::Dgram512,
+        Preset::Dgram1200,
+        Preset::DgramMixed,
     ];
 
     /// The workloads this preset stands for (several for the sweep).
@@ -143,9 +211,18 @@ impl Preset {
                         size: 64 * 1024,
                     },
                 ],
+                datagrams: false,
             }],
             Preset::Sweep => (3..=14)
                 .map(|shift| Workload::uniform(1024, 1 << shift))
+                .collect(),
+            Preset::Dgram64 => vec![Workload::datagrams(1024, 64)],
+            Preset::Dgram512 => vec![Workload::datagrams(1024, 512)],
+            Preset::Dgram1200 => vec![Workload::datagrams(1024, 1200)],
+            Preset::DgramMixed => vec![Workload::mixed_datagrams(1024)],
+            Preset::Datagrams => Preset::DATAGRAMS
+                .into_iter()
+                .flat_map(Preset::workloads)
                 .collect(),
         }
     }
@@ -168,6 +245,32 @@ mod tests {
         assert_eq!(sweep.len(), 12);
         assert_eq!(sweep[0].name, "1024x8B");
         assert_eq!(sweep[11].name, "1024x16KiB");
+    }
+
+    #[test]
+    fn datagram_presets_have_the_issue_shapes() {
+        let all = Preset::Datagrams.workloads();
+        let names: Vec<&str> = all.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "dgram-1024x64B",
+                "dgram-1024x512B",
+                "dgram-1024x1200B",
+                "dgram-1024xmixed"
+            ]
+        );
+        assert!(all.iter().all(|w| w.datagrams && w.buffer_count() == 1024));
+        assert_eq!(all[2].total_bytes(), 1024 * 1200);
+        let mixed: Vec<usize> = all[3].sizes().collect();
+        assert!(mixed.iter().all(|s| (20..=1400).contains(s)));
+        // Mixed indeed: many distinct sizes, and runs merge only equal neighbours.
+        let mut distinct = mixed.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() > 500, "{} distinct sizes", distinct.len());
+        assert!(all[3].runs.windows(2).all(|w| w[0].size != w[1].size));
+        assert!(!Preset::Guide.workloads()[0].datagrams);
     }
 
     #[test]

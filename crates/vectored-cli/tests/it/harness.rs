@@ -24,6 +24,7 @@ fn workloads() -> Vec<Workload> {
                 ]
             })
             .collect(),
+        datagrams: false,
     };
     vec![
         Preset::HeaderBody.workloads().remove(0),

@@ -2,4 +2,5 @@
 //! manifest).
 
 mod cli;
+mod datagram;
 mod harness;
