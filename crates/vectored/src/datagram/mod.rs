@@ -248,6 +248,16 @@ impl DatagramProgress {
     }
 }
 
+/// A driver's result as a datagram result: the driver counts bytes, `progress` has both.
+pub(crate) fn with_progress(
+    result: crate::Result<usize>,
+    progress: DatagramProgress,
+) -> Result<DatagramProgress, DatagramError> {
+    result
+        .map(|_| progress)
+        .map_err(|e| DatagramError::new(e.into_io_error(), progress))
+}
+
 /// An I/O error of a datagram send or receive, with the progress made before it.
 ///
 /// For a send, [`progress`](Self::progress) counts the datagrams the kernel accepted, a

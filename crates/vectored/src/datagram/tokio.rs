@@ -1,12 +1,17 @@
 //! The datagram send and receive for `tokio::net::UdpSocket`, driven by readiness.
 
 use std::io::{self, IoSliceMut};
+use std::os::fd::AsFd;
+use std::task::Poll;
 
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
-use super::recv::recv_step;
-use super::{Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
+use super::recv::{recv_step, Once};
+use super::send::Batch;
+use super::{with_progress, Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
+use crate::driver::tokio::drive_async;
+use crate::step::Direction;
 
 /// Sends `datagrams[progress.datagrams()..]` on a tokio UDP socket, advancing `progress` after
 /// every system call, until all are sent.
@@ -52,23 +57,35 @@ pub async fn send_datagrams(
     datagrams: &[Datagram<'_>],
     progress: &mut DatagramProgress,
 ) -> Result<DatagramProgress, DatagramError> {
-    while progress.datagrams() < datagrams.len() {
-        let rest = &datagrams[progress.datagrams()..];
-        socket
-            .writable()
-            .await
-            .map_err(|e| DatagramError::new(e, *progress))?;
-        match socket.try_io(Interest::WRITABLE, || sender.send_step(socket, rest)) {
-            Ok(step) => progress.add(step),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
-            Err(e) => return Err(DatagramError::new(e, *progress)),
-        }
+    let fd = socket.as_fd();
+    let mut step = sender.batch_step(fd);
+    let result = drive_async(
+        &mut Batch::new(datagrams, progress),
+        Direction::Write,
+        |batch, _| {
+            Poll::Ready(try_io(socket, Interest::WRITABLE, batch.is_done(), || {
+                step(batch)
+            }))
+        },
+        |_| socket.writable(),
+    )
+    .await;
+    with_progress(result, *progress)
+}
+
+/// One step of a driver through tokio's readiness: nothing when `done`, else `step` inside
+/// `try_io`, so that its `WouldBlock` clears the socket's readiness (which the driver then
+/// awaits) and a socket not known ready is not called at all.
+fn try_io(
+    socket: &UdpSocket,
+    interest: Interest,
+    done: bool,
+    step: impl FnOnce() -> Option<io::Result<usize>>,
+) -> Option<io::Result<usize>> {
+    if done {
+        return None;
     }
-    Ok(*progress)
+    socket.try_io(interest, || step().transpose()).transpose()
 }
 
 /// Receives datagrams into `bufs` on a tokio UDP socket with one `recvmmsg` once readable,
@@ -108,17 +125,18 @@ pub async fn recv_datagrams(
     bufs: &mut [IoSliceMut<'_>],
     out: &mut Vec<Received>,
 ) -> Result<usize, DatagramError> {
-    let fail = |e| DatagramError::new(e, DatagramProgress::default());
-    loop {
-        socket.readable().await.map_err(fail)?;
-        match socket.try_io(Interest::READABLE, || recv_step(socket, bufs, out)) {
-            Ok(n) => return Ok(n),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
-            Err(e) => return Err(fail(e)),
-        }
-    }
+    let before = out.len();
+    let mut once = Once::new(bufs.len());
+    let result = drive_async(
+        &mut once,
+        Direction::Read,
+        |once, _| {
+            Poll::Ready(try_io(socket, Interest::READABLE, once.is_done(), || {
+                Some(recv_step(socket, bufs, out))
+            }))
+        },
+        |_| socket.readable(),
+    )
+    .await;
+    with_progress(result, DatagramProgress::default()).map(|_| out.len() - before)
 }
