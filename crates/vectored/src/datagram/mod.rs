@@ -52,12 +52,14 @@ use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 
 mod plan;
+mod queue;
 mod recv;
 mod send;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+pub(crate) use queue::is_datagram_socket;
 pub use recv::{recv_datagrams, Received};
 pub use send::{send_datagrams, DatagramSender};
 

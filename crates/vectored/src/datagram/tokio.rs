@@ -7,10 +7,12 @@ use std::task::Poll;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
+use super::queue::QueueMessages;
 use super::recv::{recv_step, Once};
 use super::send::Batch;
 use super::{with_progress, Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
 use crate::driver::tokio::drive_async;
+use crate::queue::WriteQueue;
 use crate::step::Direction;
 
 /// Sends `datagrams[progress.datagrams()..]` on a tokio UDP socket, advancing `progress` after
@@ -71,6 +73,72 @@ pub async fn send_datagrams(
     )
     .await;
     with_progress(result, *progress)
+}
+
+/// Sends the complete messages of `queue` on a tokio UDP socket, each as one datagram, and
+/// pops each from the queue once the kernel accepted it; returns the messages and bytes sent
+/// by this call.
+///
+/// Each step is the same as in [`DatagramSender::send_queue`] (segmented runs of equal
+/// sizes, `sendmmsg` batches, fallback when refused); waiting is tokio's readiness. Messages
+/// carry no destination: use a connected socket.
+///
+/// # Examples
+///
+/// ```
+/// use tokio::net::UdpSocket;
+/// use vectored::datagram::DatagramSender;
+/// use vectored::WriteQueue;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+/// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+/// tx.connect(rx.local_addr()?).await?;
+/// let mut queue = WriteQueue::new();
+/// for word in ["alpha", "beta", "gamma"] {
+///     queue.push(word);
+///     queue.end_message();
+/// }
+/// let mut sender = DatagramSender::new();
+/// let sent = vectored::datagram::tokio::send_queue(&tx, &mut sender, &mut queue).await?;
+/// assert_eq!((sent.datagrams(), sent.bytes(), queue.messages()), (3, 14, 0));
+/// let mut buf = [0u8; 16];
+/// let n = rx.recv(&mut buf).await?;
+/// assert_eq!(&buf[..n], b"alpha");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`DatagramSender::send_queue`]: the queue holds exactly the messages not sent, the
+/// one the error is about at the front.
+///
+/// # Cancel safety
+///
+/// Cancel safe: every message the kernel accepted has left the queue by the time the future
+/// can be dropped, so the queue holds exactly the messages not sent (the progress of the
+/// dropped call is not reported), and calling again sends each of them once.
+pub async fn send_queue(
+    socket: &UdpSocket,
+    sender: &mut DatagramSender,
+    queue: &mut WriteQueue<'_>,
+) -> Result<DatagramProgress, DatagramError> {
+    let mut step = sender.queue_step(socket.as_fd());
+    let mut source = QueueMessages::new(queue);
+    let result = drive_async(
+        &mut source,
+        Direction::Write,
+        |source, _| {
+            Poll::Ready(try_io(socket, Interest::WRITABLE, source.is_done(), || {
+                step(source)
+            }))
+        },
+        |_| socket.writable(),
+    )
+    .await;
+    with_progress(result, source.progress())
 }
 
 /// One step of a driver through tokio's readiness: nothing when `done`, else `step` inside
