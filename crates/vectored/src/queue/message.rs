@@ -128,7 +128,7 @@ impl WriteQueue<'_> {
     }
 }
 
-impl<'a> WriteQueue<'a> {
+impl WriteQueue<'_> {
     /// Appends the iovecs of the front complete messages, at most `max` of them, to `parts`,
     /// and each message's range of `parts` to `ranges` (an empty message has an empty range),
     /// stopping before a message that does not fit one call.
@@ -169,9 +169,8 @@ impl<'a> WriteQueue<'a> {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
                         format!(
-                            "message of {message} bytes cannot be sent in one call (it needs \
-                             {iovecs} iovecs, more than {IOV_MAX}, or more than \
-                             {MAX_BYTES_PER_CALL} bytes)"
+                            "message of {message} bytes in {iovecs} iovecs cannot be sent in \
+                             one call (at most {IOV_MAX} iovecs and {MAX_BYTES_PER_CALL} bytes)"
                         ),
                     ));
                 }
