@@ -12,6 +12,15 @@
 //!   the [`DatagramSender`] remembers it and resends the same datagrams without it. A refused
 //!   send sends nothing, so nothing is sent twice and nothing is lost. Sockets other than UDP
 //!   (Unix datagram sockets ignore `UDP_SEGMENT`) never get segmentation.
+//! - **From a queue**: [`DatagramSender::send_queue`] sends the complete messages of a
+//!   [`WriteQueue`](crate::WriteQueue) (marked with
+//!   [`end_message`](crate::WriteQueue::end_message)) the same way, one datagram per
+//!   message, popping each from the queue once the kernel accepted it;
+//!   [`WriteQueue::write_messages_to_fd`](crate::WriteQueue::write_messages_to_fd) does so
+//!   by itself on a datagram socket. Queued messages carry no destination: connect the socket.
+//! - **One loop**: every send and receive here runs through the crate's one synchronous
+//!   driver (and the one asynchronous driver for [`tokio`]), over a data source counting whole
+//!   datagrams, with the same `EINTR`/`EAGAIN` policy as the stream loops.
 //! - **Receive**: [`recv_datagrams`] receives many datagrams with one `recvmmsg` into your
 //!   buffers. With `UDP_GRO` on ([`sys::set_udp_gro`](crate::sys::set_udp_gro)) one buffer
 //!   may receive several coalesced datagrams; they are split back by the segment size the

@@ -13,6 +13,10 @@ impl WriteQueue<'_> {
     /// [`write_messages_to_fd`](Self::write_messages_to_fd). A mark with nothing pushed
     /// since the previous one makes an empty message (a zero-length datagram on a socket).
     ///
+    /// On a datagram socket (Linux), the messages are sent in batches, runs of equal sizes
+    /// with UDP segmentation offload (see `datagram::DatagramSender::send_queue`). A
+    /// message has no destination of its own: send to a connected socket.
+    ///
     /// # Examples
     ///
     /// ```
