@@ -1,6 +1,8 @@
 //! Datagram throughput on loopback UDP: one `send` per datagram vs one `sendmmsg` batch vs
-//! `DatagramSender::send` (segmentation offload + `sendmmsg`); and on the receive side a `recv`
-//! loop vs `recv_datagrams` (`recvmmsg`) vs `recv_datagrams` with `UDP_GRO`.
+//! `DatagramSender::send` (segmentation offload + `sendmmsg`) vs the queue's message mode
+//! (`WriteQueue::write_messages_to_fd`, the queue filled untimed, then filling it timed too);
+//! and on the receive side a `recv` loop vs `recv_datagrams` (`recvmmsg`) vs `recv_datagrams`
+//! with `UDP_GRO`.
 //!
 //! `cargo bench -p vectored --bench datagram [-- REPS]` (default 41 repetitions). Each
 //! repetition times one batch of 1024 datagrams per method, methods in a rotating order
@@ -19,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use vectored::datagram::{recv_datagrams, Datagram, DatagramSender};
 use vectored::sys::{self, OutMessage};
-use vectored::FdOptions;
+use vectored::{FdOptions, QueueOptions, WriteQueue};
 
 const N: usize = 1024;
 
@@ -85,6 +87,14 @@ impl Table {
     }
 }
 
+/// Each payload as one message of the queue, by reference (no copy).
+fn push_messages<'a>(queue: &mut WriteQueue<'a>, data: &'a [Vec<u8>]) {
+    for d in data {
+        queue.push_slice(d);
+        queue.end_message();
+    }
+}
+
 fn bench_send(label: &str, lens: &[usize], reps: usize) {
     let (tx, rx) = sockets();
     let data: Vec<Vec<u8>> = lens.iter().map(|&l| vec![0xA5; l]).collect();
@@ -95,10 +105,29 @@ fn bench_send(label: &str, lens: &[usize], reps: usize) {
     let mut sender = DatagramSender::new();
     let opts = FdOptions::new();
     let mut storage = vec![vec![0u8; 65_536]; 256];
-    let mut table = Table::new(&["send loop", "sendmmsg", "send_datagrams (GSO)"]);
+    let mut table = Table::new(&[
+        "send loop",
+        "sendmmsg",
+        "send_datagrams (GSO)",
+        "queue messages_to_fd",
+        "queue push+messages",
+        "queue push+msgs nocopy",
+    ]);
+    let methods = table.names.len();
     for rep in 0..reps {
-        for k in 0..3 {
-            let method = (rep + k) % 3;
+        for k in 0..methods {
+            let method = (rep + k) % methods;
+            // The queue of method 3 is filled before the clock starts (its flush alone is
+            // timed); methods 4 and 5 time filling it too (5: every payload by reference,
+            // none copied into staging blocks).
+            let mut queue = if method == 5 {
+                WriteQueue::with_options(QueueOptions::new().copy_threshold(0))
+            } else {
+                WriteQueue::new()
+            };
+            if method == 3 {
+                push_messages(&mut queue, &data);
+            }
             let start = Instant::now();
             match method {
                 0 => {
@@ -112,11 +141,19 @@ fn bench_send(label: &str, lens: &[usize], reps: usize) {
                         done += sys::sendmmsg(&tx, &msgs[done..]).unwrap();
                     }
                 }
-                _ => {
+                2 => {
                     black_box(sender.send(&tx, &datagrams, &opts).unwrap());
+                }
+                3 => {
+                    black_box(queue.write_messages_to_fd(&tx, &opts).unwrap());
+                }
+                _ => {
+                    push_messages(&mut queue, &data);
+                    black_box(queue.write_messages_to_fd(&tx, &opts).unwrap());
                 }
             }
             table.times[method].push(start.elapsed().as_secs_f64());
+            assert_eq!(queue.messages(), 0);
             drain(&rx, N, &mut storage);
         }
     }

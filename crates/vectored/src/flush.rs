@@ -153,9 +153,20 @@ impl<'a> WriteQueue<'a> {
         )
     }
 
-    /// Sends each complete message to a file descriptor in exactly one call (`sendmsg` on a
-    /// socket, so each message is one datagram; `writev` on a file opened with `O_APPEND`,
-    /// so each record is appended whole), waiting on `EAGAIN` as `opts` allows.
+    /// Sends each complete message to a file descriptor whole: one datagram per message on a
+    /// datagram socket, one record per message on a stream or file; waiting on `EAGAIN` as
+    /// `opts` allows.
+    ///
+    /// - **Datagram sockets** (`SOCK_DGRAM`, found with one `getsockopt` per call; Linux): the
+    ///   messages go out in batches, as [`DatagramSender::send_queue`](crate::datagram::DatagramSender::send_queue) sends them with a new
+    ///   sender: runs of equal sizes (the last may be shorter) as one segmented send
+    ///   (`UDP_SEGMENT`) on UDP, the others in `sendmmsg` batches, with the fallback when the
+    ///   kernel refuses segmentation. Each message leaves the queue as soon as the kernel has
+    ///   accepted it. Messages carry no destination: connect the socket. To keep what the
+    ///   sender learns about the socket between calls, use
+    ///   [`DatagramSender::send_queue`](crate::datagram::DatagramSender::send_queue) with a sender kept per socket.
+    /// - **Other fds**: one call per message (`sendmsg` on a stream socket, `writev` on a
+    ///   file opened with `O_APPEND`, so each record is appended whole).
     ///
     /// # Examples
     ///
@@ -177,15 +188,49 @@ impl<'a> WriteQueue<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
+    /// Equal-size messages to a UDP socket, batched:
+    ///
+    /// ```
+    /// use std::net::UdpSocket;
+    ///
+    /// let rx = UdpSocket::bind("127.0.0.1:0")?;
+    /// let tx = UdpSocket::bind("127.0.0.1:0")?;
+    /// tx.connect(rx.local_addr()?)?;
+    /// let mut queue = vectored::WriteQueue::new();
+    /// for i in 0..64u8 {
+    ///     queue.push(vec![i; 1200]);
+    ///     queue.end_message();
+    /// }
+    /// assert_eq!(queue.write_messages_to_fd(&tx, &vectored::FdOptions::new())?, 64 * 1200);
+    /// let mut buf = [0u8; 2048];
+    /// for i in 0..64u8 {
+    ///     assert_eq!(rx.recv(&mut buf)?, 1200); // boundaries kept
+    ///     assert_eq!(buf[0], i);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`write_messages_to`](Self::write_messages_to), plus the fd-level errors of
-    /// [`write_to_fd`](Self::write_to_fd). A datagram larger than the socket allows fails
-    /// with the kernel's `EMSGSIZE`, and stays queued.
+    /// [`write_to_fd`](Self::write_to_fd); [`transferred`](Error::transferred) counts the
+    /// bytes of the messages sent by this call. The queue then holds exactly the messages
+    /// not sent, and its front message is the one the error is about: a datagram larger than
+    /// the socket allows fails with the kernel's `EMSGSIZE` and stays queued at the front.
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_messages_to_fd<Fd: AsFd>(&mut self, fd: Fd, opts: &FdOptions) -> Result<usize> {
         let fd = fd.as_fd();
+        #[cfg(target_os = "linux")]
+        if crate::datagram::is_datagram_socket(fd) {
+            return crate::datagram::DatagramSender::new()
+                .send_queue(fd, self, opts)
+                .map(|sent| sent.bytes())
+                .map_err(|e| {
+                    let bytes = e.progress().bytes();
+                    Error::new(e.into_io_error(), bytes)
+                });
+        }
         // A message is one call whatever the write-sizing cap: it is never split.
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
         let step = message_calls(|window| writer.write(window));

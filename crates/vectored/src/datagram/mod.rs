@@ -12,6 +12,15 @@
 //!   the [`DatagramSender`] remembers it and resends the same datagrams without it. A refused
 //!   send sends nothing, so nothing is sent twice and nothing is lost. Sockets other than UDP
 //!   (Unix datagram sockets ignore `UDP_SEGMENT`) never get segmentation.
+//! - **From a queue**: [`DatagramSender::send_queue`] sends the complete messages of a
+//!   [`WriteQueue`](crate::WriteQueue) (marked with
+//!   [`end_message`](crate::WriteQueue::end_message)) the same way, one datagram per
+//!   message, popping each from the queue once the kernel accepted it;
+//!   [`WriteQueue::write_messages_to_fd`](crate::WriteQueue::write_messages_to_fd) does so
+//!   by itself on a datagram socket. Queued messages carry no destination: connect the socket.
+//! - **One loop**: every send and receive here runs through the crate's one synchronous
+//!   driver (and the one asynchronous driver for [`tokio`]), over a data source counting whole
+//!   datagrams, with the same `EINTR`/`EAGAIN` policy as the stream loops.
 //! - **Receive**: [`recv_datagrams`] receives many datagrams with one `recvmmsg` into your
 //!   buffers. With `UDP_GRO` on ([`sys::set_udp_gro`](crate::sys::set_udp_gro)) one buffer
 //!   may receive several coalesced datagrams; they are split back by the segment size the
@@ -52,12 +61,14 @@ use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 
 mod plan;
+mod queue;
 mod recv;
 mod send;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+pub(crate) use queue::is_datagram_socket;
 pub use recv::{recv_datagrams, Received};
 pub use send::{send_datagrams, DatagramSender};
 
@@ -246,6 +257,16 @@ impl DatagramProgress {
         self.datagrams += other.datagrams;
         self.bytes += other.bytes;
     }
+}
+
+/// A driver's result as a datagram result: the driver counts bytes, `progress` has both.
+pub(crate) fn with_progress(
+    result: crate::Result<usize>,
+    progress: DatagramProgress,
+) -> Result<DatagramProgress, DatagramError> {
+    result
+        .map(|_| progress)
+        .map_err(|e| DatagramError::new(e.into_io_error(), progress))
 }
 
 /// An I/O error of a datagram send or receive, with the progress made before it.

@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::os::fd::AsFd;
 
-use super::{DatagramError, DatagramProgress};
-use crate::fd::{Interest, Waiter};
-use crate::step::Retry;
+use super::{with_progress, DatagramError, DatagramProgress};
+use crate::cursor::Overrun;
+use crate::driver::{drive_fd, Source};
+use crate::fd::Interest;
 use crate::sys::{self, RecvMeta};
 use crate::FdOptions;
 
@@ -261,23 +262,59 @@ pub fn recv_datagrams<Fd: AsFd>(
     opts: &FdOptions,
 ) -> Result<usize, DatagramError> {
     let fd = fd.as_fd();
-    let mut waiter = Waiter::new(fd, Interest::Read, opts);
-    let fail = |e| DatagramError::new(e, DatagramProgress::default());
-    loop {
-        match recv_step(fd, bufs, out) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                waiter.interrupted().map_err(fail)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                waiter.not_ready(e).map_err(fail)?;
-            }
-            Err(e) => return Err(fail(e)),
+    let before = out.len();
+    let mut once = Once::new(bufs.len());
+    let result = drive_fd(
+        fd,
+        Interest::Read,
+        &mut once,
+        |once| (!once.is_done()).then(|| recv_step(fd, bufs, out)),
+        opts,
+    );
+    with_progress(result, DatagramProgress::default()).map(|_| out.len() - before)
+}
+
+/// One receive as a source for the drivers: a single successful `recvmmsg` ends it. Units
+/// are received messages (filled buffers); an error before it carries no progress.
+pub(crate) struct Once {
+    offered: usize,
+    done: bool,
+}
+
+impl Once {
+    /// A receive into `buffers` buffers (none: nothing to do).
+    pub(crate) fn new(buffers: usize) -> Self {
+        Self {
+            offered: buffers.min(sys::MAX_MESSAGES_PER_CALL),
+            done: buffers == 0,
         }
+    }
+
+    /// Whether the receive happened (or had no buffers to fill).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
     }
 }
 
-/// One `recvmmsg`: the step the synchronous loop and the tokio form share.
+impl Source for Once {
+    fn offered(&self) -> usize {
+        self.offered
+    }
+    fn advance(&mut self, n: usize) -> io::Result<()> {
+        if n > self.offered {
+            return Err(Overrun::new(n, self.offered).into());
+        }
+        self.done = true;
+        Ok(())
+    }
+    fn transferred(&self) -> usize {
+        0
+    }
+}
+
+/// One `recvmmsg` into `bufs`, appending one [`Received`] per datagram to `out`; returns the
+/// messages received (a coalesced message holds several datagrams). The step the
+/// synchronous loop and the tokio form share.
 pub(crate) fn recv_step(
     fd: impl AsFd,
     bufs: &mut [IoSliceMut<'_>],
@@ -288,11 +325,10 @@ pub(crate) fn recv_step(
     }
     let mut meta = vec![RecvMeta::default(); bufs.len().min(sys::MAX_MESSAGES_PER_CALL)];
     let n = sys::recvmmsg(fd, bufs, &mut meta)?;
-    let before = out.len();
     for (i, m) in meta[..n].iter().enumerate() {
         split(i, bufs[i].len(), m, out);
     }
-    Ok(out.len() - before)
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -2,14 +2,65 @@
 //! synchronous loop over it.
 
 use std::io::{self, IoSlice};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use super::plan::{self, Entry, Limits};
-use super::{Datagram, DatagramError, DatagramProgress};
-use crate::fd::{Interest, Waiter};
-use crate::step::Retry;
+use super::{with_progress, Datagram, DatagramError, DatagramProgress};
+use crate::cursor::Overrun;
+use crate::driver::{drive_fd, Source};
+use crate::fd::Interest;
 use crate::sys::{self, OutMessage, MAX_MESSAGES_PER_CALL};
 use crate::FdOptions;
+
+/// The datagrams of a list not yet sent, as a source for the drivers: units are whole
+/// datagrams (a send takes each one whole or not at all), progress is kept in `progress`,
+/// which may be the caller's (the cancel-safe tokio form).
+pub(crate) struct Batch<'p, 'd, 'a> {
+    datagrams: &'d [Datagram<'a>],
+    progress: &'p mut DatagramProgress,
+    offered: usize,
+}
+
+impl<'p, 'd, 'a> Batch<'p, 'd, 'a> {
+    /// `datagrams[progress.datagrams()..]` still to send.
+    pub(crate) fn new(datagrams: &'d [Datagram<'a>], progress: &'p mut DatagramProgress) -> Self {
+        Self {
+            datagrams,
+            progress,
+            offered: 0,
+        }
+    }
+
+    /// Whether every datagram was sent.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn is_done(&self) -> bool {
+        self.rest().is_empty()
+    }
+
+    /// The datagrams not yet sent (none when `progress` is past the end).
+    fn rest(&self) -> &'d [Datagram<'a>] {
+        self.datagrams
+            .get(self.progress.datagrams()..)
+            .unwrap_or_default()
+    }
+}
+
+impl Source for Batch<'_, '_, '_> {
+    fn offered(&self) -> usize {
+        self.offered
+    }
+    fn advance(&mut self, n: usize) -> io::Result<()> {
+        if n > self.offered {
+            return Err(Overrun::new(n, self.offered).into());
+        }
+        let bytes = self.rest()[..n].iter().map(Datagram::len).sum();
+        self.progress.add(DatagramProgress::new(n, bytes));
+        Ok(())
+    }
+    fn transferred(&self) -> usize {
+        self.progress.bytes()
+    }
+}
 
 /// Per-socket state of datagram sending: whether the socket takes segmentation offload, and
 /// up to which segment size. Keep one per socket and reuse it, so a refusal is learnt once.
@@ -131,21 +182,31 @@ impl DatagramSender {
         opts: &FdOptions,
     ) -> Result<DatagramProgress, DatagramError> {
         let fd = fd.as_fd();
-        let mut waiter = Waiter::new(fd, Interest::Write, opts);
         let mut progress = DatagramProgress::default();
-        while progress.datagrams < datagrams.len() {
-            match self.send_step(fd, &datagrams[progress.datagrams..]) {
-                Ok(step) => progress.add(step),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => waiter
-                    .interrupted()
-                    .map_err(|e| DatagramError::new(e, progress))?,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => waiter
-                    .not_ready(e)
-                    .map_err(|e| DatagramError::new(e, progress))?,
-                Err(e) => return Err(DatagramError::new(e, progress)),
+        let result = drive_fd(
+            fd,
+            Interest::Write,
+            &mut Batch::new(datagrams, &mut progress),
+            self.batch_step(fd),
+            opts,
+        );
+        with_progress(result, progress)
+    }
+
+    /// The transfer step of a [`Batch`]: one [`send_step`](Self::send_step) on the datagrams
+    /// not yet sent, counting whole datagrams.
+    pub(crate) fn batch_step<'s>(
+        &'s mut self,
+        fd: BorrowedFd<'s>,
+    ) -> impl FnMut(&mut Batch<'_, '_, '_>) -> Option<io::Result<usize>> + 's {
+        move |batch| {
+            let rest = batch.rest();
+            if rest.is_empty() {
+                return None;
             }
+            batch.offered = rest.len();
+            Some(self.send_step(fd, rest).map(|step| step.datagrams()))
         }
-        Ok(progress)
     }
 
     /// One transfer step: sends a prefix of `datagrams` (never empty) with one `sendmmsg`,

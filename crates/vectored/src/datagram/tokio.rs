@@ -1,12 +1,19 @@
 //! The datagram send and receive for `tokio::net::UdpSocket`, driven by readiness.
 
 use std::io::{self, IoSliceMut};
+use std::os::fd::AsFd;
+use std::task::Poll;
 
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
-use super::recv::recv_step;
-use super::{Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
+use super::queue::QueueMessages;
+use super::recv::{recv_step, Once};
+use super::send::Batch;
+use super::{with_progress, Datagram, DatagramError, DatagramProgress, DatagramSender, Received};
+use crate::driver::tokio::drive_async;
+use crate::queue::WriteQueue;
+use crate::step::Direction;
 
 /// Sends `datagrams[progress.datagrams()..]` on a tokio UDP socket, advancing `progress` after
 /// every system call, until all are sent.
@@ -52,23 +59,101 @@ pub async fn send_datagrams(
     datagrams: &[Datagram<'_>],
     progress: &mut DatagramProgress,
 ) -> Result<DatagramProgress, DatagramError> {
-    while progress.datagrams() < datagrams.len() {
-        let rest = &datagrams[progress.datagrams()..];
-        socket
-            .writable()
-            .await
-            .map_err(|e| DatagramError::new(e, *progress))?;
-        match socket.try_io(Interest::WRITABLE, || sender.send_step(socket, rest)) {
-            Ok(step) => progress.add(step),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
-            Err(e) => return Err(DatagramError::new(e, *progress)),
-        }
+    let fd = socket.as_fd();
+    let mut step = sender.batch_step(fd);
+    let result = drive_async(
+        &mut Batch::new(datagrams, progress),
+        Direction::Write,
+        |batch, _| {
+            Poll::Ready(try_io(socket, Interest::WRITABLE, batch.is_done(), || {
+                step(batch)
+            }))
+        },
+        |_| socket.writable(),
+    )
+    .await;
+    with_progress(result, *progress)
+}
+
+/// Sends the complete messages of `queue` on a tokio UDP socket, each as one datagram, and
+/// pops each from the queue once the kernel accepted it; returns the messages and bytes sent
+/// by this call.
+///
+/// Each step is the same as in [`DatagramSender::send_queue`] (segmented runs of equal
+/// sizes, `sendmmsg` batches, fallback when refused); waiting is tokio's readiness. Messages
+/// carry no destination: use a connected socket.
+///
+/// # Examples
+///
+/// ```
+/// use tokio::net::UdpSocket;
+/// use vectored::datagram::DatagramSender;
+/// use vectored::WriteQueue;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let rx = UdpSocket::bind("127.0.0.1:0").await?;
+/// let tx = UdpSocket::bind("127.0.0.1:0").await?;
+/// tx.connect(rx.local_addr()?).await?;
+/// let mut queue = WriteQueue::new();
+/// for word in ["alpha", "beta", "gamma"] {
+///     queue.push(word);
+///     queue.end_message();
+/// }
+/// let mut sender = DatagramSender::new();
+/// let sent = vectored::datagram::tokio::send_queue(&tx, &mut sender, &mut queue).await?;
+/// assert_eq!((sent.datagrams(), sent.bytes(), queue.messages()), (3, 14, 0));
+/// let mut buf = [0u8; 16];
+/// let n = rx.recv(&mut buf).await?;
+/// assert_eq!(&buf[..n], b"alpha");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`DatagramSender::send_queue`]: the queue holds exactly the messages not sent, the
+/// one the error is about at the front.
+///
+/// # Cancel safety
+///
+/// Cancel safe: every message the kernel accepted has left the queue by the time the future
+/// can be dropped, so the queue holds exactly the messages not sent (the progress of the
+/// dropped call is not reported), and calling again sends each of them once.
+pub async fn send_queue(
+    socket: &UdpSocket,
+    sender: &mut DatagramSender,
+    queue: &mut WriteQueue<'_>,
+) -> Result<DatagramProgress, DatagramError> {
+    let mut step = sender.queue_step(socket.as_fd());
+    let mut source = QueueMessages::new(queue);
+    let result = drive_async(
+        &mut source,
+        Direction::Write,
+        |source, _| {
+            Poll::Ready(try_io(socket, Interest::WRITABLE, source.is_done(), || {
+                step(source)
+            }))
+        },
+        |_| socket.writable(),
+    )
+    .await;
+    with_progress(result, source.progress())
+}
+
+/// One step of a driver through tokio's readiness: nothing when `done`, else `step` inside
+/// `try_io`, so that its `WouldBlock` clears the socket's readiness (which the driver then
+/// awaits) and a socket not known ready is not called at all.
+fn try_io(
+    socket: &UdpSocket,
+    interest: Interest,
+    done: bool,
+    step: impl FnOnce() -> Option<io::Result<usize>>,
+) -> Option<io::Result<usize>> {
+    if done {
+        return None;
     }
-    Ok(*progress)
+    socket.try_io(interest, || step().transpose()).transpose()
 }
 
 /// Receives datagrams into `bufs` on a tokio UDP socket with one `recvmmsg` once readable,
@@ -108,17 +193,18 @@ pub async fn recv_datagrams(
     bufs: &mut [IoSliceMut<'_>],
     out: &mut Vec<Received>,
 ) -> Result<usize, DatagramError> {
-    let fail = |e| DatagramError::new(e, DatagramProgress::default());
-    loop {
-        socket.readable().await.map_err(fail)?;
-        match socket.try_io(Interest::READABLE, || recv_step(socket, bufs, out)) {
-            Ok(n) => return Ok(n),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
-            Err(e) => return Err(fail(e)),
-        }
-    }
+    let before = out.len();
+    let mut once = Once::new(bufs.len());
+    let result = drive_async(
+        &mut once,
+        Direction::Read,
+        |once, _| {
+            Poll::Ready(try_io(socket, Interest::READABLE, once.is_done(), || {
+                Some(recv_step(socket, bufs, out))
+            }))
+        },
+        |_| socket.readable(),
+    )
+    .await;
+    with_progress(result, DatagramProgress::default()).map(|_| out.len() - before)
 }

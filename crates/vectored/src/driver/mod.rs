@@ -20,12 +20,19 @@ use crate::{
     fd::{FdOptions, FdWriter, Interest, Waiter},
     sys,
 };
+#[cfg(target_os = "linux")]
+use std::os::fd::BorrowedFd;
 
 /// A data source the drivers run: no system calls, no waiting.
+///
+/// A call's result counts *units* of the source: bytes for the byte streams (cursors, the
+/// queue's gather, one message), whole datagrams or messages for the datagram sources
+/// (`datagram::send`, `datagram::queue`), whose sends are all-or-nothing per datagram.
+/// [`transferred`](Self::transferred) is always in bytes: it is what an [`Error`] reports.
 pub(crate) trait Source {
-    /// Bytes offered by the window of the last call (what it may transfer at most).
+    /// Units offered by the window of the last call (what it may transfer at most).
     fn offered(&self) -> usize;
-    /// Records that the last call transferred `n` bytes.
+    /// Records that the last call transferred `n` units.
     ///
     /// # Errors
     ///
@@ -176,6 +183,30 @@ pub(crate) fn drive_fd_write<S: Source>(
     writer.run(
         || drive(source, Direction::Write, call, &mut waiter),
         |result| result.as_ref().is_err_and(|e| sys::is_epipe(e.io_error())),
+    )
+}
+
+/// Runs a loop on an fd whose calls need no `SIGPIPE` protection (datagram sends use
+/// `MSG_NOSIGNAL`, receives cannot raise it): `EAGAIN` waits for `interest` as `opts`
+/// allow, `EINTR` runs the caller's hook.
+#[cfg(target_os = "linux")]
+#[inline]
+pub(crate) fn drive_fd<S: Source>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    source: &mut S,
+    call: impl FnMut(&mut S) -> Option<io::Result<usize>>,
+    opts: &FdOptions,
+) -> Result<usize> {
+    let direction = match interest {
+        Interest::Read => Direction::Read,
+        Interest::Write => Direction::Write,
+    };
+    drive(
+        source,
+        direction,
+        call,
+        &mut Waiter::new(fd, interest, opts),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Message boundaries in a queue: marks, and the front message offered as one call.
 
 use std::io::{self, IoSlice};
+use std::ops::Range;
 
 use super::WriteQueue;
 use crate::cursor::{Gather, Overrun};
@@ -11,6 +12,10 @@ impl WriteQueue<'_> {
     /// [`write_messages_to`](Self::write_messages_to) and
     /// [`write_messages_to_fd`](Self::write_messages_to_fd). A mark with nothing pushed
     /// since the previous one makes an empty message (a zero-length datagram on a socket).
+    ///
+    /// On a datagram socket (Linux), the messages are sent in batches, runs of equal sizes
+    /// with UDP segmentation offload (see `datagram::DatagramSender::send_queue`). A
+    /// message has no destination of its own: send to a connected socket.
     ///
     /// # Examples
     ///
@@ -127,6 +132,83 @@ impl WriteQueue<'_> {
     }
 }
 
+impl WriteQueue<'_> {
+    /// Appends the iovecs of the front complete messages, at most `max` of them, to `parts`,
+    /// and each message's range of `parts` to `ranges` (an empty message has an empty range),
+    /// stopping before a message that does not fit one call.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput`, with nothing appended, when the front message itself does not fit one
+    /// call (more than [`IOV_MAX`] iovecs or [`MAX_BYTES_PER_CALL`] bytes).
+    pub(crate) fn front_messages<'q>(
+        &'q self,
+        max: usize,
+        parts: &mut Vec<IoSlice<'q>>,
+        ranges: &mut Vec<Range<usize>>,
+    ) -> io::Result<()> {
+        let mut pieces = self.pieces();
+        let mut piece: &'q [u8] = &[];
+        for (i, &message) in self.messages.iter().take(max).enumerate() {
+            let start = parts.len();
+            let mut left = message;
+            while left > 0 {
+                while piece.is_empty() {
+                    // Cannot end early: the marked bytes are queued.
+                    let Some(next) = pieces.next() else {
+                        parts.truncate(start);
+                        return Ok(());
+                    };
+                    piece = next;
+                }
+                let take = left.min(piece.len());
+                parts.push(IoSlice::new(&piece[..take]));
+                piece = &piece[take..];
+                left -= take;
+            }
+            let iovecs = parts.len() - start;
+            if iovecs > IOV_MAX || message > MAX_BYTES_PER_CALL {
+                parts.truncate(start);
+                if i == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "message of {message} bytes in {iovecs} iovecs cannot be sent in \
+                             one call (at most {IOV_MAX} iovecs and {MAX_BYTES_PER_CALL} bytes)"
+                        ),
+                    ));
+                }
+                return Ok(());
+            }
+            ranges.push(start..parts.len());
+        }
+        Ok(())
+    }
+
+    /// Records that the front `n` complete messages were sent whole: exactly their marks
+    /// (empty messages included) and their bytes go. Returns their bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] as `InvalidData` when fewer than `n` messages are queued (nothing
+    /// recorded).
+    pub(crate) fn commit_messages(&mut self, n: usize) -> io::Result<usize> {
+        if n > self.messages.len() {
+            return Err(Overrun::new(n, self.messages.len()).into());
+        }
+        let bytes: usize = self.messages.iter().take(n).sum();
+        let before = self.messages.len();
+        // Drops the bytes and the marks of the messages they complete, except empty
+        // messages right after the last byte: those are dropped here, up to `n` in all.
+        self.commit(bytes);
+        for _ in before - self.messages.len()..n {
+            let empty = self.messages.pop_front();
+            debug_assert_eq!(empty, Some(0));
+        }
+        Ok(bytes)
+    }
+}
+
 /// The first `left` bytes of a stream of pieces.
 struct TakeBytes<I> {
     inner: I,
@@ -144,5 +226,68 @@ impl<'q, I: Iterator<Item = &'q [u8]>> Iterator for TakeBytes<I> {
         let piece = &piece[..piece.len().min(self.left)];
         self.left -= piece.len();
         Some(piece)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(messages: &[&[u8]]) -> WriteQueue<'static> {
+        let mut queue = WriteQueue::new();
+        for m in messages {
+            queue.push_copy(m);
+            queue.end_message();
+        }
+        queue
+    }
+
+    fn fronts(queue: &WriteQueue<'_>, max: usize) -> io::Result<Vec<Vec<u8>>> {
+        let (mut parts, mut ranges) = (Vec::new(), Vec::new());
+        queue.front_messages(max, &mut parts, &mut ranges)?;
+        Ok(ranges
+            .into_iter()
+            .map(|r| parts[r].iter().flat_map(|p| p.iter().copied()).collect())
+            .collect())
+    }
+
+    #[test]
+    fn front_messages_split_shared_pieces_by_message() {
+        // Copied messages share one staging block: cut back into messages.
+        let mut q = queue(&[b"ab", b"", b"cde", b"f"]);
+        q.push("not a message yet");
+        assert_eq!(fronts(&q, 10).unwrap(), [&b"ab"[..], b"", b"cde", b"f"]);
+        assert_eq!(fronts(&q, 2).unwrap(), [&b"ab"[..], b""]);
+        assert!(fronts(&q, 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn front_messages_stop_before_one_that_needs_too_many_iovecs() {
+        let mut q = WriteQueue::new();
+        q.push_slice(b"ok");
+        q.end_message();
+        let piece = [7u8; 600];
+        for _ in 0..=IOV_MAX {
+            q.push_slice(&piece); // borrowed: one iovec each
+        }
+        q.end_message();
+        assert_eq!(fronts(&q, 10).unwrap(), [&b"ok"[..]]);
+        q.commit_messages(1).unwrap();
+        let err = fronts(&q, 10).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn commit_messages_pops_exactly_n_marks() {
+        let mut q = queue(&[b"", b"ab", b"", b"", b"cd", b""]);
+        assert_eq!(q.commit_messages(1).unwrap(), 0);
+        assert_eq!((q.messages(), q.len()), (5, 4));
+        // Ends on empty messages: they go too, the next empty one stays.
+        assert_eq!(q.commit_messages(2).unwrap(), 2);
+        assert_eq!((q.messages(), q.len()), (3, 2));
+        assert_eq!(fronts(&q, 10).unwrap(), [&b""[..], b"cd", b""]);
+        assert!(q.commit_messages(4).is_err());
+        assert_eq!(q.commit_messages(3).unwrap(), 2);
+        assert_eq!((q.messages(), q.len()), (0, 0));
     }
 }

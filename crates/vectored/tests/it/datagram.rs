@@ -446,3 +446,207 @@ fn tokio_send_is_cancel_safe() {
     });
     assert_eq!(got, data);
 }
+
+// The queue's message mode on datagram sockets: batched through the datagram sender.
+
+/// A queue holding `data` as messages, each pushed in pieces of every kind the queue
+/// treats differently: a tiny copied head (staged, so several messages share one arena
+/// block), then the rest as an owned chunk.
+fn queue_of(data: &[Vec<u8>]) -> vectored::WriteQueue<'static> {
+    let mut queue = vectored::WriteQueue::new();
+    for d in data {
+        let cut = d.len().min(3);
+        queue.push_copy(&d[..cut]);
+        queue.push(d[cut..].to_vec());
+        queue.end_message();
+    }
+    queue
+}
+
+#[test]
+fn queue_messages_to_udp_keep_boundaries_and_contents() {
+    for size in [1, 64, 512, 1200, 9000] {
+        let (tx, rx) = connected();
+        sys::set_udp_gro(&rx, true).unwrap();
+        let data = payloads(&vec![size; 300]);
+        let mut queue = queue_of(&data);
+        queue.push("unfinished"); // after the last mark: stays queued
+        let sent = queue.write_messages_to_fd(&tx, &wait()).unwrap();
+        assert_eq!(sent, 300 * size);
+        assert_eq!((queue.messages(), queue.len()), (0, 10), "size {size}");
+        let (got, coalesced) = recv_n(&rx, data.len(), 65_536);
+        assert_eq!(got, data, "size {size}");
+        // Received coalesced: the messages went out as segmented sends.
+        assert!(coalesced > 0, "size {size}: segmentation unused?");
+    }
+}
+
+#[test]
+fn queue_messages_of_mixed_sizes_with_a_kept_sender() {
+    let mut lens = Vec::new();
+    for (len, run) in [
+        (64, 70),
+        (0, 2),
+        (1200, 3),
+        (1199, 1),
+        (5, 1),
+        (300, 130),
+        (20_000, 2),
+    ] {
+        lens.extend(std::iter::repeat_n(len, run));
+    }
+    let data = payloads(&lens);
+    for gro in [false, true] {
+        let (tx, rx) = connected();
+        sys::set_udp_gro(&rx, gro).unwrap();
+        let mut queue = queue_of(&data);
+        let mut sender = DatagramSender::new();
+        let sent = sender.send_queue(&tx, &mut queue, &wait()).unwrap();
+        let bytes: usize = lens.iter().sum();
+        assert_eq!((sent.datagrams(), sent.bytes()), (data.len(), bytes));
+        assert_eq!(sender.segmentation(), GSO_MAX);
+        assert!(queue.is_empty() && queue.messages() == 0);
+        assert_eq!(recv_n(&rx, data.len(), 65_536).0, data, "gro {gro}");
+    }
+}
+
+#[test]
+fn queue_oversized_message_stays_at_the_front() {
+    let (tx, rx) = connected();
+    let data = payloads(&[100, 100, 100, 70_000, 100, 100]);
+    let mut queue = queue_of(&data);
+    let err = queue.write_messages_to_fd(&tx, &wait()).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EMSGSIZE));
+    assert_eq!(err.transferred(), 300);
+    // Exactly the unsent messages, the oversized one first.
+    assert_eq!((queue.messages(), queue.len()), (3, 70_200));
+    let mut slices = [IoSlice::new(&[]); 8];
+    let n = queue.io_slices(&mut slices);
+    let queued: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+    assert_eq!(queued, data[3..].concat());
+    assert_eq!(recv_n(&rx, 3, 2048).0, &data[..3]);
+    // Dropping it lets the rest go, once.
+    queue.consume(70_000).unwrap();
+    assert_eq!(queue.messages(), 2);
+    assert_eq!(queue.write_messages_to_fd(&tx, &wait()).unwrap(), 200);
+    assert_eq!(recv_n(&rx, 2, 2048).0, &data[4..]);
+}
+
+#[test]
+fn queue_holds_exactly_the_unsent_messages_after_would_block() {
+    // A Unix datagram pair holds only a few datagrams: the send stops with WouldBlock.
+    let (a, b) = UnixDatagram::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    b.set_nonblocking(true).unwrap();
+    let mut lens = vec![200; 300];
+    lens.extend([0, 0, 7]);
+    let data = payloads(&lens);
+    let mut queue = queue_of(&data);
+    let err = queue
+        .write_messages_to_fd(&a, &FdOptions::new().nonblocking())
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    let first = err.transferred() / 200;
+    assert!(first > 0 && first < 300, "{first}");
+    assert_eq!(err.transferred(), first * 200);
+    let rest: usize = lens[first..].iter().sum();
+    assert_eq!((queue.messages(), queue.len()), (data.len() - first, rest));
+    // A reader drains; the flush waits for readiness and sends the rest, each once.
+    let n = data.len();
+    let reader = std::thread::spawn(move || recv_n(&b, n, 1024).0);
+    assert_eq!(queue.write_messages_to_fd(&a, &wait()).unwrap(), rest);
+    assert_eq!(queue.messages(), 0);
+    assert_eq!(reader.join().unwrap(), data);
+}
+
+#[test]
+fn queue_refused_segmentation_falls_back_without_loss_or_duplicates() {
+    let (tx, rx) = connected();
+    sys::set_no_check(&tx, true).unwrap();
+    let probe = [IoSlice::new(&[0u8; 200])];
+    let err = sys::sendmsg_to(&tx, &OutMessage::new(&probe).segment_size(Some(100))).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "refusal not forced");
+    let mut lens = vec![512; 200];
+    lens.extend([100; 30]);
+    lens.push(40);
+    let data = payloads(&lens);
+    // A new sender per call: each call learns the refusal again, and resends nothing twice.
+    for _ in 0..2 {
+        let mut queue = queue_of(&data);
+        let bytes: usize = lens.iter().sum();
+        assert_eq!(queue.write_messages_to_fd(&tx, &wait()).unwrap(), bytes);
+        assert_eq!(queue.messages(), 0);
+        assert_eq!(recv_n(&rx, data.len(), 2048).0, data);
+    }
+}
+
+#[test]
+fn queue_connection_refused_surfaces_with_the_count_sent() {
+    let closed = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap();
+    drop(closed);
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.connect(port).unwrap();
+    let data = payloads(&[10, 10, 10, 20, 30, 40]);
+    for _ in 0..100 {
+        let mut queue = queue_of(&data);
+        match queue.write_messages_to_fd(&tx, &wait()) {
+            Ok(sent) => assert_eq!((sent, queue.messages()), (120, 0)),
+            Err(err) => {
+                assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+                let sent = data
+                    .iter()
+                    .scan(0, |bytes, d| {
+                        *bytes += d.len();
+                        Some(*bytes)
+                    })
+                    .position(|b| b > err.transferred())
+                    .unwrap_or(data.len());
+                let bytes: usize = data[..sent].iter().map(Vec::len).sum();
+                assert_eq!(err.transferred(), bytes);
+                assert_eq!(queue.messages(), data.len() - sent);
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("ECONNREFUSED never reported");
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_queue_send_is_cancel_safe() {
+    use std::os::fd::OwnedFd;
+    use vectored::datagram::tokio as dt;
+    let (a, b) = UnixDatagram::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    b.set_nonblocking(true).unwrap();
+    let a = UdpSocket::from(OwnedFd::from(a));
+    let data = payloads(&vec![100; 300]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let got = rt.block_on(async {
+        let a = tokio::net::UdpSocket::from_std(a).unwrap();
+        let mut sender = DatagramSender::new();
+        let mut queue = queue_of(&data);
+        // Nobody reads: the send stalls and the timeout drops the future midway.
+        let cancelled = tokio::time::timeout(
+            Duration::from_millis(50),
+            dt::send_queue(&a, &mut sender, &mut queue),
+        )
+        .await;
+        assert!(cancelled.is_err(), "the send should have stalled");
+        let left = queue.messages();
+        assert!(left > 0 && left < 300, "{left}");
+        assert_eq!(queue.len(), left * 100);
+        // Resume while a reader drains: each message exactly once.
+        let reader = std::thread::spawn(move || recv_n(&b, 300, 1024).0);
+        let sent = dt::send_queue(&a, &mut sender, &mut queue).await.unwrap();
+        assert_eq!((sent.datagrams(), sent.bytes()), (left, left * 100));
+        assert!(queue.is_empty());
+        reader.join().unwrap()
+    });
+    assert_eq!(got, data);
+}

@@ -469,6 +469,39 @@ mod fds {
     }
 
     #[test]
+    fn seqpacket_messages_keep_one_call_each() {
+        // Not SOCK_DGRAM: the message mode keeps one sendmsg per message, and a seqpacket
+        // socket shows each call as one record.
+        use rustix::net::{socketpair, AddressFamily, SocketFlags, SocketType};
+        let (a, b) = socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        let mut queue = WriteQueue::new();
+        let records: Vec<Vec<u8>> = (0..20u8)
+            .map(|i| vec![i; 40 + usize::from(i) * 7])
+            .collect();
+        for r in &records {
+            queue.push_copy(&r[..1]);
+            queue.push(r[1..].to_vec());
+            queue.end_message();
+        }
+        let total: usize = records.iter().map(Vec::len).sum();
+        assert_eq!(
+            queue.write_messages_to_fd(&a, &FdOptions::new()).unwrap(),
+            total
+        );
+        let mut buf = [0u8; 512];
+        for r in &records {
+            let (n, _) = rustix::net::recv(&b, &mut buf, rustix::net::RecvFlags::empty()).unwrap();
+            assert_eq!(&buf[..n], &r[..]);
+        }
+    }
+
+    #[test]
     fn oversized_datagram_is_refused_and_kept() {
         let (a, _b) = UnixDatagram::pair().unwrap();
         let mut queue = WriteQueue::new();
