@@ -711,7 +711,11 @@ impl<'a> Strategy<'a> for Sendmmsg<'a> {
         let mut done = 0;
         while done < self.msgs.len() {
             calls += 1;
-            match vectored::sys::sendmmsg(file, &self.msgs[done..]) {
+            match vectored::sys::sendmmsg(
+                file,
+                &self.msgs[done..],
+                vectored::sys::SendFlags::empty(),
+            ) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => done += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

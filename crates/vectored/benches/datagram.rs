@@ -138,7 +138,7 @@ fn bench_send(label: &str, lens: &[usize], reps: usize) {
                 1 => {
                     let mut done = 0;
                     while done < N {
-                        done += sys::sendmmsg(&tx, &msgs[done..]).unwrap();
+                        done += sys::sendmmsg(&tx, &msgs[done..], sys::SendFlags::empty()).unwrap();
                     }
                 }
                 2 => {

@@ -324,7 +324,7 @@ pub(crate) fn recv_step(
         return Ok(0);
     }
     let mut meta = vec![RecvMeta::default(); bufs.len().min(sys::MAX_MESSAGES_PER_CALL)];
-    let n = sys::recvmmsg(fd, bufs, &mut meta)?;
+    let n = sys::recvmmsg(fd, bufs, &mut meta, sys::RecvFlags::empty())?;
     for (i, m) in meta[..n].iter().enumerate() {
         split(i, bufs[i].len(), m, out);
     }

@@ -303,7 +303,7 @@ fn send_entries(
                 .segment_size(e.segment)
         })
         .collect();
-    sys::sendmmsg(fd, &msgs)
+    sys::sendmmsg(fd, &msgs, sys::SendFlags::empty())
 }
 
 /// Sends every datagram with a new [`DatagramSender`]: a one-shot form of

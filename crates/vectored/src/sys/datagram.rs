@@ -3,14 +3,27 @@
 //!
 //! rustix 1.1 has `sendmmsg` but cannot attach `UDP_SEGMENT` control messages to it, and has
 //! no `recvmmsg` and no `UDP_GRO`: these wrappers use the `libc` crate directly. Each makes
-//! exactly one system call, with `MSG_NOSIGNAL` on sends (a datagram socket never raises
-//! `SIGPIPE` on Linux, but a connected `SOCK_SEQPACKET` could).
+//! exactly one system call and takes the caller's flags ([`SendFlags`], [`RecvFlags`]), with
+//! `MSG_NOSIGNAL` always added on sends (a datagram socket never raises `SIGPIPE` on Linux,
+//! but a connected `SOCK_SEQPACKET` could) and `MSG_WAITFORONE | MSG_TRUNC` on `recvmmsg`.
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::size_of;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd};
 use std::ptr;
+
+pub use rustix::net::{RecvFlags, SendFlags};
+
+/// The caller's flag bits as the C `int` the calls take (the bits unchanged).
+fn c_flags(bits: u32) -> libc::c_int {
+    libc::c_int::from_ne_bytes(bits.to_ne_bytes())
+}
+
+/// The flags of a send: the caller's, plus `MSG_NOSIGNAL`.
+fn send_flags(flags: SendFlags) -> libc::c_int {
+    c_flags(flags.bits()) | libc::MSG_NOSIGNAL
+}
 
 /// The most messages one `sendmmsg`/`recvmmsg` call takes (`UIO_MAXIOV`): the kernel
 /// silently caps `vlen` there, so the wrappers pass at most this many.
@@ -377,12 +390,12 @@ fn fill_msghdr(msg: &OutMessage<'_>, scratch: &mut OutHdr, hdr: &mut libc::msghd
 /// ```
 /// use std::io::IoSlice;
 /// use std::net::UdpSocket;
-/// use vectored::sys::{sendmsg_to, OutMessage};
+/// use vectored::sys::{sendmsg_to, OutMessage, SendFlags};
 ///
 /// let rx = UdpSocket::bind("127.0.0.1:0")?;
 /// let tx = UdpSocket::bind("127.0.0.1:0")?;
 /// let parts = [IoSlice::new(b"hello "), IoSlice::new(b"world")];
-/// let n = sendmsg_to(&tx, &OutMessage::new(&parts).to(Some(rx.local_addr()?)))?;
+/// let n = sendmsg_to(&tx, &OutMessage::new(&parts).to(Some(rx.local_addr()?)), SendFlags::empty())?;
 /// let mut buf = [0u8; 64];
 /// assert_eq!(rx.recv(&mut buf)?, n);
 /// assert_eq!(&buf[..n], b"hello world");
@@ -393,7 +406,7 @@ fn fill_msghdr(msg: &OutMessage<'_>, scratch: &mut OutHdr, hdr: &mut libc::msghd
 ///
 /// [`sendmsg(2)`](https://man7.org/linux/man-pages/man2/sendmsg.2.html),
 /// [`udp(7)`](https://man7.org/linux/man-pages/man7/udp.7.html) (`UDP_SEGMENT`)
-pub fn sendmsg_to<Fd: AsFd>(fd: Fd, msg: &OutMessage<'_>) -> io::Result<usize> {
+pub fn sendmsg_to<Fd: AsFd>(fd: Fd, msg: &OutMessage<'_>, flags: SendFlags) -> io::Result<usize> {
     let mut scratch = OutHdr {
         addr: None,
         cmsg: CMSG_ZERO,
@@ -403,7 +416,7 @@ pub fn sendmsg_to<Fd: AsFd>(fd: Fd, msg: &OutMessage<'_>) -> io::Result<usize> {
     fill_msghdr(msg, &mut scratch, &mut hdr);
     // SAFETY: `hdr` points at `msg.bufs` (borrowed for this call), at `scratch.addr` and
     // `scratch.cmsg` (alive on this stack frame), with lengths matching each.
-    let n = unsafe { libc::sendmsg(fd.as_fd().as_raw_fd(), &raw const hdr, libc::MSG_NOSIGNAL) };
+    let n = unsafe { libc::sendmsg(fd.as_fd().as_raw_fd(), &raw const hdr, send_flags(flags)) };
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
@@ -418,13 +431,14 @@ pub fn sendmsg_to<Fd: AsFd>(fd: Fd, msg: &OutMessage<'_>) -> io::Result<usize> {
 /// ```
 /// use std::io::IoSlice;
 /// use std::net::UdpSocket;
-/// use vectored::sys::{sendmmsg, OutMessage};
+/// use vectored::sys::{sendmmsg, OutMessage, SendFlags};
 ///
 /// let rx = UdpSocket::bind("127.0.0.1:0")?;
 /// let tx = UdpSocket::bind("127.0.0.1:0")?;
 /// tx.connect(rx.local_addr()?)?;
 /// let (a, b) = ([IoSlice::new(b"one")], [IoSlice::new(b"two")]);
-/// assert_eq!(sendmmsg(&tx, &[OutMessage::new(&a), OutMessage::new(&b)])?, 2);
+/// let msgs = [OutMessage::new(&a), OutMessage::new(&b)];
+/// assert_eq!(sendmmsg(&tx, &msgs, SendFlags::empty())?, 2);
 /// let mut buf = [0u8; 8];
 /// assert_eq!(rx.recv(&mut buf)?, 3);
 /// assert_eq!(&buf[..3], b"one");
@@ -434,7 +448,7 @@ pub fn sendmsg_to<Fd: AsFd>(fd: Fd, msg: &OutMessage<'_>) -> io::Result<usize> {
 /// # References
 ///
 /// [`sendmmsg(2)`](https://man7.org/linux/man-pages/man2/sendmmsg.2.html)
-pub fn sendmmsg<Fd: AsFd>(fd: Fd, msgs: &[OutMessage<'_>]) -> io::Result<usize> {
+pub fn sendmmsg<Fd: AsFd>(fd: Fd, msgs: &[OutMessage<'_>], flags: SendFlags) -> io::Result<usize> {
     let msgs = &msgs[..msgs.len().min(MAX_MESSAGES_PER_CALL)];
     if msgs.is_empty() {
         return Ok(0);
@@ -465,7 +479,7 @@ pub fn sendmmsg<Fd: AsFd>(fd: Fd, msgs: &[OutMessage<'_>]) -> io::Result<usize> 
             fd.as_fd().as_raw_fd(),
             hdrs.as_mut_ptr(),
             vlen,
-            libc::MSG_NOSIGNAL,
+            send_flags(flags),
         )
     };
     drop(scratch);
@@ -485,7 +499,7 @@ pub fn sendmmsg<Fd: AsFd>(fd: Fd, msgs: &[OutMessage<'_>]) -> io::Result<usize> 
 /// ```
 /// use std::io::IoSliceMut;
 /// use std::net::UdpSocket;
-/// use vectored::sys::{recvmmsg, RecvMeta};
+/// use vectored::sys::{recvmmsg, RecvFlags, RecvMeta};
 ///
 /// let rx = UdpSocket::bind("127.0.0.1:0")?;
 /// let tx = UdpSocket::bind("127.0.0.1:0")?;
@@ -494,10 +508,10 @@ pub fn sendmmsg<Fd: AsFd>(fd: Fd, msgs: &[OutMessage<'_>]) -> io::Result<usize> 
 /// let (mut a, mut b) = ([0u8; 16], [0u8; 3]);
 /// let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
 /// let mut meta = [RecvMeta::default(); 2];
-/// let mut n = recvmmsg(&rx, &mut bufs, &mut meta)?;
+/// let mut n = recvmmsg(&rx, &mut bufs, &mut meta, RecvFlags::empty())?;
 /// if n == 1 {
 ///     // The second datagram was not queued yet when the call returned.
-///     n += recvmmsg(&rx, &mut bufs[1..], &mut meta[1..])?;
+///     n += recvmmsg(&rx, &mut bufs[1..], &mut meta[1..], RecvFlags::empty())?;
 /// }
 /// assert_eq!(n, 2);
 /// assert_eq!((meta[0].len(), meta[0].truncated()), (5, false));
@@ -515,6 +529,7 @@ pub fn recvmmsg<Fd: AsFd>(
     fd: Fd,
     bufs: &mut [IoSliceMut<'_>],
     meta: &mut [RecvMeta],
+    flags: RecvFlags,
 ) -> io::Result<usize> {
     let count = bufs.len().min(meta.len()).min(MAX_MESSAGES_PER_CALL);
     if count == 0 {
@@ -547,7 +562,7 @@ pub fn recvmmsg<Fd: AsFd>(
             fd.as_fd().as_raw_fd(),
             hdrs.as_mut_ptr(),
             vlen,
-            libc::MSG_WAITFORONE | libc::MSG_TRUNC,
+            libc::MSG_WAITFORONE | libc::MSG_TRUNC | c_flags(flags.bits()),
             ptr::null_mut(),
         )
     };

@@ -175,7 +175,12 @@ fn refused_segmentation_falls_back_without_loss_or_duplicates() {
     // No UDP checksums: the kernel refuses every segmented send with EINVAL.
     sys::set_no_check(&tx, true).unwrap();
     let probe = [IoSlice::new(&[0u8; 200])];
-    let err = sys::sendmsg_to(&tx, &OutMessage::new(&probe).segment_size(Some(100))).unwrap_err();
+    let err = sys::sendmsg_to(
+        &tx,
+        &OutMessage::new(&probe).segment_size(Some(100)),
+        sys::SendFlags::empty(),
+    )
+    .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "refusal not forced");
 
     let mut lens = vec![512; 200];
@@ -564,7 +569,12 @@ fn queue_refused_segmentation_falls_back_without_loss_or_duplicates() {
     let (tx, rx) = connected();
     sys::set_no_check(&tx, true).unwrap();
     let probe = [IoSlice::new(&[0u8; 200])];
-    let err = sys::sendmsg_to(&tx, &OutMessage::new(&probe).segment_size(Some(100))).unwrap_err();
+    let err = sys::sendmsg_to(
+        &tx,
+        &OutMessage::new(&probe).segment_size(Some(100)),
+        sys::SendFlags::empty(),
+    )
+    .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "refusal not forced");
     let mut lens = vec![512; 200];
     lens.extend([100; 30]);
@@ -649,4 +659,42 @@ fn tokio_queue_send_is_cancel_safe() {
         reader.join().unwrap()
     });
     assert_eq!(got, data);
+}
+
+/// The callers' flags reach the kernel: `MSG_DONTWAIT` makes a receive on a blocking socket
+/// return `WouldBlock` instead of waiting, and `MSG_PEEK` leaves the datagram queued.
+#[test]
+fn sys_calls_pass_the_callers_flags() {
+    use std::io::IoSliceMut;
+    use vectored::sys::{recvmmsg, sendmmsg, OutMessage, RecvFlags, RecvMeta, SendFlags};
+
+    let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    tx.connect(rx.local_addr().unwrap()).unwrap();
+    let mut buf = [0u8; 16];
+    let mut meta = [RecvMeta::default(); 1];
+    let empty = recvmmsg(
+        &rx,
+        &mut [IoSliceMut::new(&mut buf)],
+        &mut meta,
+        RecvFlags::DONTWAIT,
+    )
+    .unwrap_err();
+    assert_eq!(empty.kind(), std::io::ErrorKind::WouldBlock);
+
+    let part = [std::io::IoSlice::new(b"peek me")];
+    assert_eq!(
+        sendmmsg(&tx, &[OutMessage::new(&part)], SendFlags::DONTWAIT).unwrap(),
+        1
+    );
+    for _ in 0..2 {
+        let n = recvmmsg(
+            &rx,
+            &mut [IoSliceMut::new(&mut buf)],
+            &mut meta,
+            RecvFlags::PEEK,
+        )
+        .unwrap();
+        assert_eq!((n, meta[0].len(), &buf[..7]), (1, 7, &b"peek me"[..]));
+    }
 }
