@@ -6,6 +6,8 @@ use vectored_cli::strategy::StrategyKind;
 use vectored_cli::target::{Target, TargetKind};
 use vectored_cli::workload::{Preset, SizeRun, Workload};
 
+use crate::skip::{skip, Facility};
+
 /// Shapes that reach every code path of the strategies: more buffers than `IOV_MAX`, runs of
 /// small buffers that overflow the hybrid staging area, small and large buffers alternating
 /// (segment-count flushes), and buffers larger than a pipe or socket buffer (the reader must
@@ -37,8 +39,10 @@ fn workloads() -> Vec<Workload> {
 
 fn check_target(kind: TargetKind) {
     if let Err(e) = Target::open(kind) {
-        eprintln!("skipping {}: {e:#}", kind.name());
-        return;
+        return skip(
+            Facility::BenchTarget,
+            format_args!("cannot open target {}: {e:#}", kind.name()),
+        );
     }
     for workload in workloads() {
         harness::verify(&workload, kind, &StrategyKind::ALL)

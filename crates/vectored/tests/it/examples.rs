@@ -325,7 +325,10 @@ fn http_response() {
         assert!(out.status.success(), "curl failed: {}", out.status);
         Response::parse(&out.stdout).check("HTTP/1.1 200 OK", &hello("/from-curl"));
     } else {
-        eprintln!("SKIPPED the curl request: curl is not on PATH; using a std client instead");
+        support::skip(
+            support::Facility::Curl,
+            "curl is not on PATH: the curl request goes through a std client instead",
+        );
         std_request(
             &addr,
             "GET /from-curl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",

@@ -19,8 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use support::{
-    child_args, chunks, drain_now, pipe, run_child, slices, small_pipe, test_name, wait_with_limit,
-    TempDir,
+    child_args, chunks, drain_now, pipe, run_child, skip, slices, small_pipe, test_name,
+    wait_with_limit, Facility, TempDir,
 };
 use vectored::{FdOptions, RwFlags};
 
@@ -105,8 +105,10 @@ fn enospc_after_a_short_write_counts_exactly_what_is_on_disk() {
         .stderr(Stdio::null())
         .status();
     if !matches!(probe, Ok(s) if s.success()) {
-        eprintln!("SKIPPED enospc_after_a_short_write: `unshare -m` is not available here");
-        return;
+        return skip(
+            Facility::UnshareMount,
+            format_args!("`unshare -m true` failed: {probe:?}"),
+        );
     }
     let dir = TempDir::new("tmpfs");
     let exe = std::env::current_exe().unwrap();
@@ -125,8 +127,13 @@ shift 1; exec "$@""#;
         .unwrap();
     let out = wait_with_limit(child, LIMIT, "enospc child");
     if String::from_utf8_lossy(&out.stdout).contains("NO-TMPFS") {
-        eprintln!("SKIPPED enospc_after_a_short_write: cannot mount a tmpfs here");
-        return;
+        return skip(
+            Facility::Tmpfs,
+            format_args!(
+                "cannot mount a tmpfs in a private mount namespace: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        );
     }
     check_child_output(&out, "enospc");
 }

@@ -21,6 +21,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::support;
+
 /// How long any one client run may take before the test fails.
 const CLIENT_LIMIT: Duration = Duration::from_secs(120);
 /// How long a raw client waits for the next byte from the server.
@@ -475,8 +477,8 @@ fn run_client(cmd: &mut Command) -> (String, String) {
     (stdout, stderr)
 }
 
-/// Whether `tool` runs here; if not, reports the skip (loudly, to `$VECTORED_SKIP_LOG`, and
-/// as a failure when `CI=true`).
+/// Whether `tool` runs here; if not, reports the skip (`support::skip`: listed in the test
+/// command's summary, and a failure when `CI=true`). `test` names the part skipped.
 fn have_client(test: &str, tool: &str) -> bool {
     let found = Command::new(tool)
         .arg(if tool == "ab" { "-V" } else { "--version" })
@@ -485,23 +487,18 @@ fn have_client(test: &str, tool: &str) -> bool {
         .status()
         .is_ok();
     if !found {
-        let reason = format!(
-            "`{tool}` is not installed (scripts/install-http-clients, or apt-get install \
-             {})",
-            if tool == "ab" { "apache2-utils" } else { tool }
-        );
-        eprintln!("\n!!! SKIPPED {test}: {reason}\n");
-        if let Some(log) = std::env::var_os("VECTORED_SKIP_LOG") {
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-                .expect("open $VECTORED_SKIP_LOG");
-            writeln!(file, "{test}: {reason}").unwrap();
-        }
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: {reason}; CI=true, so this skip is a failure"
+        let facility = if tool == "curl" {
+            support::Facility::Curl
+        } else {
+            support::Facility::HttpLoadClients
+        };
+        support::skip(
+            facility,
+            format_args!(
+                "{test}: `{tool}` is not installed (scripts/install-http-clients, or apt-get \
+                 install {})",
+                if tool == "ab" { "apache2-utils" } else { tool }
+            ),
         );
     }
     found

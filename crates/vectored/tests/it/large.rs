@@ -9,6 +9,8 @@ use std::io::{self, IoSlice, Write};
 
 use vectored::{FdOptions, MAX_BYTES_PER_CALL};
 
+use crate::support::{skip, Facility};
+
 const GIB: usize = 1 << 30;
 
 /// Counts calls and bytes, and checks that no single call is offered more than the limit.
@@ -95,15 +97,14 @@ fn three_one_gib_buffers_to_a_file() {
     let dir = std::env::temp_dir().join(format!("vectored-large-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("3gib");
-    // Skip (loudly) rather than fill a nearly full disk.
+    // Skip (visibly) rather than fill a nearly full disk.
     let free = rustix::fs::statvfs(&dir).map_or(0, |s| s.f_bavail * s.f_frsize);
     if free < 8 * GIB as u64 {
-        eprintln!(
-            "SKIPPED: only {free} bytes free in {}; need 8 GiB",
-            dir.display()
-        );
         std::fs::remove_dir_all(&dir).unwrap();
-        return;
+        return skip(
+            Facility::FreeDisk,
+            format_args!("only {free} bytes free in {}; need 8 GiB", dir.display()),
+        );
     }
     let gib = vec![0u8; GIB];
     let bufs = [IoSlice::new(&gib), IoSlice::new(&gib), IoSlice::new(&gib)];

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use vectored::FdOptions;
 
-use crate::support::{child_args, test_name};
+use crate::support::{child_args, skip, test_name, Facility};
 
 /// CPU time (user + system) this process has used.
 fn cpu_time() -> Duration {
@@ -164,8 +164,10 @@ fn dead_link_gives_a_deadline_error_with_the_count_and_no_spin() {
     let net = match Netns::create() {
         Ok(net) => net,
         Err(why) => {
-            eprintln!("SKIPPED: network namespaces are not available here ({why})");
-            return;
+            return skip(
+                Facility::NetNs,
+                format_args!("network namespaces are not available here ({why})"),
+            );
         }
     };
     let exe = std::env::current_exe().unwrap();

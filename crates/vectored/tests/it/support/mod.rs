@@ -1,5 +1,9 @@
 //! Helpers shared by the integration tests: test data, buffer lists, temp dirs, watchdogs,
-//! small pipes and child processes.
+//! small pipes, child processes and visible skips.
+
+mod skip;
+
+pub(crate) use skip::{skip, Facility};
 
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::os::fd::OwnedFd;
