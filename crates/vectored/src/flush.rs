@@ -4,7 +4,9 @@ use std::io::Write;
 
 use crate::cursor::Gather;
 use crate::driver::{drive, message_calls, writes, Messages};
-use crate::error::{Error, Result};
+#[cfg(unix)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 use crate::queue::{Pieces, WriteQueue};
 use crate::step::{Direction, NoWait};

@@ -5,7 +5,9 @@ use std::io::{IoSlice, Write};
 
 use crate::cursor::IoCursor;
 use crate::driver::{drive, writes};
-use crate::error::{Error, Result};
+#[cfg(unix)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]

@@ -306,6 +306,7 @@ impl<'s, const N: usize> IoCursor<'s, N> {
 
     /// Lowers the byte limit of the windows to `max_bytes` (at least 1); the current window
     /// is dropped and rebuilt by the next [`window`](Self::window).
+    #[cfg(unix)]
     pub(crate) fn limit_bytes(&mut self, max_bytes: usize) {
         let max_bytes = max_bytes.max(1);
         if max_bytes < self.max_bytes {
@@ -656,6 +657,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn limit_bytes_rebuilds_the_window() {
         let bufs = [IoSlice::new(b"abcdef"), IoSlice::new(b"gh")];
         let mut cursor = IoCursor::new(&bufs);

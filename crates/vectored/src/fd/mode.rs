@@ -2,7 +2,9 @@
 //! process-killing `SIGPIPE`; and the one-step fd writer built on it.
 
 use std::io::{self, IoSlice};
-use std::os::fd::{AsFd, BorrowedFd};
+#[cfg(target_os = "linux")]
+use std::os::fd::AsFd;
+use std::os::fd::BorrowedFd;
 
 use super::options::FdOptions;
 use super::sizing;

@@ -141,6 +141,8 @@ impl WriteQueue<'_> {
     ///
     /// `InvalidInput`, with nothing appended, when the front message itself does not fit one
     /// call (more than [`IOV_MAX`] iovecs or [`MAX_BYTES_PER_CALL`] bytes).
+    // Used by the datagram batching, which is Linux only.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn front_messages<'q>(
         &'q self,
         max: usize,
@@ -192,6 +194,8 @@ impl WriteQueue<'_> {
     ///
     /// [`Overrun`] as `InvalidData` when fewer than `n` messages are queued (nothing
     /// recorded).
+    // Used by the datagram batching, which is Linux only.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn commit_messages(&mut self, n: usize) -> io::Result<usize> {
         if n > self.messages.len() {
             return Err(Overrun::new(n, self.messages.len()).into());

@@ -106,7 +106,7 @@ impl Drop for Guard {
 }
 
 /// Takes one pending `SIGPIPE` off this thread without waiting.
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(any(target_vendor = "apple", target_os = "illumos", target_os = "solaris")))]
 fn consume_sigpipe() {
     let set = sigpipe_set();
     let zero = libc::timespec {
@@ -123,8 +123,9 @@ fn consume_sigpipe() {
     }
 }
 
-/// Apple has no `sigtimedwait`; `sigwait` is safe here because the signal is known pending.
-#[cfg(target_vendor = "apple")]
+/// Apple has no `sigtimedwait`, nor has the libc crate for illumos and Solaris; `sigwait` is
+/// safe here because the signal is known pending.
+#[cfg(any(target_vendor = "apple", target_os = "illumos", target_os = "solaris"))]
 fn consume_sigpipe() {
     if !sigpipe_pending() {
         return;
