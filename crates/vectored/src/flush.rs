@@ -77,7 +77,7 @@ impl<'a> WriteQueue<'a> {
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_to_fd<Fd: AsFd>(&mut self, fd: Fd, opts: &FdOptions) -> Result<usize> {
-        let writer = FdWriter::for_stream(fd.as_fd(), opts).map_err(|e| Error::new(e, 0))?;
+        let writer = FdWriter::new(fd.as_fd(), opts).map_err(|e| Error::new(e, 0))?;
         self.flush_with(writer.bytes_per_call(), |gather| {
             drive_fd_write(
                 &writer,

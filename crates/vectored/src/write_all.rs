@@ -146,7 +146,7 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     opts: &FdOptions,
 ) -> Result<usize> {
     let fd = fd.as_fd();
-    let writer = FdWriter::for_stream(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
+    let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
     cursor.limit_bytes(writer.bytes_per_call());
     drive_fd_write(
         &writer,

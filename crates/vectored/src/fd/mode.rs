@@ -1,12 +1,11 @@
 //! Which write call an fd-level loop makes for each kind of fd, so that no write can raise a
 //! process-killing `SIGPIPE`; and the one-step fd writer built on it.
 
-use std::cell::Cell;
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, BorrowedFd};
 
 use super::options::FdOptions;
-use super::sizing::{self, Pacer};
+use super::sizing;
 use crate::sys::{self, FdKind};
 
 /// How a write loop writes to an fd of a given kind without risking `SIGPIPE`.
@@ -91,8 +90,6 @@ pub(crate) struct FdWriter<'fd> {
     fd: BorrowedFd<'fd>,
     mode: WriteMode,
     bytes_per_call: usize,
-    /// The per-call cap of an automatic pipe stream loop.
-    pacer: Option<Cell<Pacer>>,
 }
 
 impl<'fd> FdWriter<'fd> {
@@ -110,26 +107,11 @@ impl<'fd> FdWriter<'fd> {
         ))
     }
 
-    /// As [`new`](Self::new), for a stream loop (bytes, not messages): calls may be trimmed
-    /// further, call by call, by the [`Pacer`] of an automatic pipe.
-    ///
-    /// # Errors
-    ///
-    /// The `fstat` error.
-    pub(crate) fn for_stream(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
-        let kind = opts.fd_kind(fd)?;
-        let plan = sizing::plan(opts.sizing(), kind, fd);
-        let mut writer = Self::with_mode(fd, WriteMode::for_kind(kind), plan.window);
-        writer.pacer = plan.pacer.map(Cell::new);
-        Ok(writer)
-    }
-
     pub(crate) fn with_mode(fd: BorrowedFd<'fd>, mode: WriteMode, bytes_per_call: usize) -> Self {
         Self {
             fd,
             mode,
             bytes_per_call,
-            pacer: None,
         }
     }
 
@@ -155,40 +137,7 @@ impl<'fd> FdWriter<'fd> {
     /// One write call.
     #[inline]
     pub(crate) fn write(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
-        let Some(pacer) = &self.pacer else {
-            return self.mode.write(self.fd, window);
-        };
-        let mut state = pacer.get();
-        let result = self.write_capped(window, state.cap());
-        if let Ok(n) = result {
-            state.after_write(self.fd, n);
-            pacer.set(state);
-        }
-        result
-    }
-
-    /// One write call offering at most `cap` bytes of `window`: its longest prefix of whole
-    /// buffers within `cap`, or the first `cap` bytes of the first buffer if that alone is
-    /// longer.
-    fn write_capped(&self, window: &[IoSlice<'_>], cap: usize) -> io::Result<usize> {
-        let mut bytes = 0usize;
-        let mut count = 0;
-        for buf in window {
-            match bytes.checked_add(buf.len()) {
-                Some(total) if total <= cap => {
-                    bytes = total;
-                    count += 1;
-                }
-                _ => break,
-            }
-        }
-        if count == window.len() {
-            self.mode.write(self.fd, window)
-        } else if count == 0 {
-            self.mode.write(self.fd, &[IoSlice::new(&window[0][..cap])])
-        } else {
-            self.mode.write(self.fd, &window[..count])
-        }
+        self.mode.write(self.fd, window)
     }
 }
 
