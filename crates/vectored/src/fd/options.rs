@@ -274,9 +274,11 @@ impl fmt::Debug for FdOptions {
 /// 64 KiB. When the reader has a CPU of its own (the usual `prog | consumer` on an idle
 /// machine) each hand-over is a cross-CPU wake-up, and an uncapped loop measured 1.4–5.9×
 /// behind the best strategy. A call of half the pipe never fills an empty pipe, so the
-/// reader drains one half while the writer fills the other: at worst 1.34× in the same
-/// measurements. The price is paid when the reader shares the writer's CPU (the other CPUs
-/// busy): twice the hand-overs, up to ~1.24× slower than [`Unlimited`](Self::Unlimited).
+/// reader drains one half while the writer fills the other: at worst 1.3–1.7× behind the
+/// best in the same kind of runs (geometric mean 1.16–1.23×). The price is paid when the
+/// reader shares the writer's CPU (the other CPUs busy): twice the hand-overs, a geometric
+/// mean of 1.15–1.47× behind the best over the measured pipe cells, where an uncapped call
+/// ([`Unlimited`](Self::Unlimited)) was at 1.01–1.19×.
 /// No fixed cap measured within 1.10× in both regimes; half the pipe has the smallest worst
 /// case. Stream sockets stream inside one call already (a cap only added calls), and files
 /// gain nothing from smaller calls. Measurements and mechanism: `BENCHMARKS.md`, "No regret".

@@ -17,10 +17,12 @@
 //! uncapped `writev` to a pipe makes writer and reader alternate on full pipes (one sleep
 //! and one wake-up per 64 KiB on each side), which costs 1.4–5.9× when the reader has a CPU
 //! of its own. A call of half the capacity never fills an empty pipe, so the reader (woken
-//! at the end of the call) drains one half while the writer fills the other: worst 1.34×
-//! with an own-CPU reader. The price is up to ~1.24× when the reader shares the writer's CPU
-//! (twice the hand-overs). Unix stream sockets already pipeline inside one `sendmsg`
-//! (uncapped was best or tied in every cell), and files gain nothing from smaller calls.
+//! at the end of the call) drains one half while the writer fills the other: worst 1.3–1.7×
+//! with an own-CPU reader. The price is paid when the reader shares the writer's CPU (twice
+//! the hand-overs): a geometric mean of 1.15–1.47× behind the best (uncapped: 1.01–1.19×)
+//! over the pipe cells of `docs/bench/2026-12-02-{half-pipe,after}-placement.json`. Unix
+//! stream sockets already pipeline inside one `sendmsg` (uncapped was best or tied in every
+//! cell), and files gain nothing from smaller calls.
 //!
 //! # Tried and rejected: pacing by `FIONREAD`
 //!
