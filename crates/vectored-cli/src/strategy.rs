@@ -85,7 +85,7 @@ pub enum StrategyKind {
     #[value(name = "vectored-write-all-fd")]
     #[serde(rename = "vectored-write-all-fd")]
     VectoredWriteAllFd,
-    /// `vectored::WriteQueue` (default options: copy < 512 B into 64 KiB blocks), `write_to`.
+    /// `vectored::WriteQueue` (default options: copy < 512 B into blocks of 64 KiB growing to 1 MiB), `write_to`.
     #[value(name = "vectored-queue")]
     #[serde(rename = "vectored-queue")]
     VectoredQueue,

@@ -119,6 +119,7 @@ impl<'a> WriteQueue<'a> {
             messages,
             marked: 0,
             spare,
+            next_block: opts.arena_bytes(),
             opts,
         }
     }
@@ -133,17 +134,19 @@ impl<'a> WriteQueue<'a> {
         self.tail.extend_from_slice(bytes);
     }
 
-    /// Seals the open staging block (if it holds anything) and opens an empty one with room
-    /// for a whole arena block.
+    /// Seals the open staging block (if it holds anything) and opens an empty one of the
+    /// next block size (each twice the previous, up to the largest; see
+    /// [`QueueOptions`]), reusing the largest kept block if it is large enough.
     #[cold]
     fn new_tail(&mut self) {
         self.seal_tail();
-        if self.tail.capacity() < self.opts.arena_bytes() {
-            self.tail = self
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(self.opts.arena_bytes()));
+        // The open block is empty now.
+        let want = self.next_block;
+        if self.tail.capacity() < want {
+            self.tail =
+                take_spare(&mut self.spare, want).unwrap_or_else(|| Vec::with_capacity(want));
         }
+        self.next_block = self.opts.next_block_bytes(self.tail.capacity());
     }
 
     /// Moves a non-empty open staging block to the sealed entries, keeping the order.
@@ -170,13 +173,35 @@ impl<'a> WriteQueue<'a> {
         self.chunks.push_back(None);
     }
 
-    /// Returns a sealed staging block to the spare list, if it is worth keeping.
+    /// Returns a sealed staging block to the spare list, if it is worth keeping: while the
+    /// list has room, or in place of a smaller kept block.
     pub(super) fn recycle_block(spare: &mut Vec<Vec<u8>>, opts: QueueOptions, entry: Owned) {
-        if let Owned::Staged(mut block) = entry {
-            if spare.len() < opts.spare_block_limit() && block.capacity() == opts.arena_bytes() {
-                block.clear();
-                spare.push(block);
+        let Owned::Staged(mut block) = entry else {
+            return;
+        };
+        if block.capacity() < opts.arena_bytes() {
+            return;
+        }
+        block.clear();
+        if spare.len() < opts.spare_block_limit() {
+            spare.push(block);
+        } else if let Some(smallest) = spare.iter_mut().min_by_key(|kept| kept.capacity()) {
+            if smallest.capacity() < block.capacity() {
+                *smallest = block;
             }
         }
+    }
+}
+
+/// Takes the largest kept block out of `spare` if it holds at least `want` bytes.
+fn take_spare(spare: &mut Vec<Vec<u8>>, want: usize) -> Option<Vec<u8>> {
+    let (largest, block) = spare
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, block)| block.capacity())?;
+    if block.capacity() >= want {
+        Some(spare.swap_remove(largest))
+    } else {
+        None
     }
 }

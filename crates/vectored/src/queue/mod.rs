@@ -85,7 +85,10 @@ pub struct WriteQueue<'a> {
     messages: VecDeque<usize>,
     /// Sum of `messages`: the queued bytes that belong to a complete message.
     marked: usize,
+    /// Emptied staging blocks kept for reuse.
     spare: Vec<Vec<u8>>,
+    /// The size of the next new staging block: blocks grow while the queue holds data.
+    next_block: usize,
     opts: QueueOptions,
 }
 
@@ -130,6 +133,7 @@ impl<'a> WriteQueue<'a> {
             messages: VecDeque::new(),
             marked: 0,
             spare: Vec::new(),
+            next_block: opts.arena_bytes(),
             opts,
         }
     }
@@ -313,6 +317,8 @@ impl<'a> WriteQueue<'a> {
             self.head = 0;
             self.tail.clear();
             self.chunks.clear();
+            // The next batch starts again from the first block size.
+            self.next_block = opts.arena_bytes();
             for entry in self.owned.drain(..) {
                 Self::recycle_block(&mut self.spare, opts, entry);
             }
@@ -484,7 +490,10 @@ mod tests {
 
     #[test]
     fn arena_blocks_roll_over_and_are_recycled() {
-        let opts = QueueOptions::new().copy_threshold(8).arena_size(32);
+        let opts = QueueOptions::new()
+            .copy_threshold(8)
+            .arena_size(32)
+            .max_arena_size(0);
         let mut queue = WriteQueue::with_options(opts);
         for _ in 0..10 {
             queue.push_copy(&[1u8; 7]);
@@ -680,6 +689,7 @@ mod tests {
         let opts = QueueOptions::new()
             .copy_threshold(16)
             .arena_size(64)
+            .max_arena_size(64)
             .spare_blocks(8);
         let mut idle: WriteQueue<'static> = WriteQueue::with_options(opts);
         for _ in 0..20 {
@@ -723,6 +733,87 @@ mod tests {
         }
         drain(&mut queue);
         assert_eq!(queue.spare.len(), 1);
+        // The largest sealed block is the one kept.
+        assert_eq!(queue.spare[0].capacity(), 128);
+    }
+
+    #[test]
+    fn staging_blocks_double_up_to_the_largest_size() {
+        let opts = QueueOptions::new()
+            .copy_threshold(8)
+            .arena_size(32)
+            .max_arena_size(128)
+            .spare_blocks(8);
+        let mut queue = WriteQueue::with_options(opts);
+        let mut expected = Vec::new();
+        for i in 0..100u8 {
+            queue.push_copy(&[i; 4]);
+            expected.extend([i; 4]);
+        }
+        // 400 bytes in blocks of 32, 64, 128, 128, 128 (the open one holds 48).
+        let sizes: Vec<usize> = queue
+            .owned
+            .iter()
+            .map(|entry| entry.as_bytes().len())
+            .chain([queue.tail.len()])
+            .collect();
+        assert_eq!(sizes, [32, 64, 128, 128, 48]);
+        assert_eq!(queue.tail.capacity(), 128);
+        assert_eq!(drain(&mut queue), expected);
+        // Emptied: the next batch starts at the first size again, reusing a kept block
+        // (the open 128-byte block stays open).
+        assert_eq!(queue.next_block, 32);
+        for i in 0..100u8 {
+            queue.push_copy(&[i; 4]);
+        }
+        assert_eq!(queue.iovecs(), 4, "128 + 128 + 128 + 16");
+        assert_eq!(drain(&mut queue), expected);
+    }
+
+    #[test]
+    fn growth_keeps_exact_progress_across_blocks() {
+        let mut queue = WriteQueue::with_options(
+            QueueOptions::new()
+                .copy_threshold(8)
+                .arena_size(16)
+                .max_arena_size(64),
+        );
+        let mut expected = Vec::new();
+        for i in 0..60u8 {
+            queue.push_copy(&[i, i.wrapping_add(1), i.wrapping_add(2)]);
+            expected.extend([i, i.wrapping_add(1), i.wrapping_add(2)]);
+        }
+        // Consume in odd steps across block boundaries, checking what is left each time.
+        let mut done = 0;
+        for step in [5, 11, 16, 1, 40, 33, 64] {
+            queue.consume(step).unwrap();
+            done += step;
+            assert_eq!(queue.len(), expected.len() - done);
+            let rest: Vec<u8> = queue.pieces().flatten().copied().collect();
+            assert_eq!(rest, expected[done..]);
+        }
+        assert_eq!(drain(&mut queue), expected[done..]);
+    }
+
+    #[test]
+    fn a_smaller_largest_size_means_fixed_blocks() {
+        for opts in [
+            QueueOptions::new()
+                .copy_threshold(8)
+                .max_arena_size(0)
+                .arena_size(32),
+            QueueOptions::new()
+                .copy_threshold(8)
+                .arena_size(32)
+                .max_arena_size(0),
+        ] {
+            assert_eq!(opts.max_arena_size_bytes(), 32);
+            assert_eq!(opts.next_block_bytes(32), 32);
+        }
+        let opts = QueueOptions::new();
+        assert_eq!(opts.next_block_bytes(64 * 1024), 128 * 1024);
+        assert_eq!(opts.next_block_bytes(1024 * 1024), 1024 * 1024);
+        assert_eq!(opts.next_block_bytes(usize::MAX), 1024 * 1024);
     }
 
     struct Scripted(Vec<io::Result<usize>>);

@@ -8,9 +8,20 @@
 /// 25–35 ns on every target that copies data (files, pipes, sockets), the same as copying
 /// 400–500 bytes in user space, and the measured break-even between `writev` and copying is
 /// about 512 bytes. Chunks shorter than [`DEFAULT_COPY_THRESHOLD`](Self::DEFAULT_COPY_THRESHOLD)
-/// (512 B) are therefore copied; staging blocks hold
-/// [`DEFAULT_ARENA_SIZE`](Self::DEFAULT_ARENA_SIZE) (64 KiB) so that coalescing never costs
-/// extra system calls the way an 8 KiB `BufWriter` does.
+/// (512 B) are therefore copied.
+///
+/// # Staging blocks grow
+///
+/// The first staging block holds [`DEFAULT_ARENA_SIZE`](Self::DEFAULT_ARENA_SIZE) (64 KiB),
+/// so that coalescing never costs extra system calls the way an 8 KiB `BufWriter` does, and
+/// a small batch touches only 64 KiB. Each further block of the same batch is twice the
+/// previous one, up to [`DEFAULT_MAX_ARENA_SIZE`](Self::DEFAULT_MAX_ARENA_SIZE) (1 MiB): a
+/// large batch of tiny records is a few iovecs, not one per 64 KiB (100 000 records of
+/// 16 B: 5 blocks of 64 KiB, 128 KiB, …, 1 MiB instead of 25 of 64 KiB), because each
+/// iovec costs the kernel ~25–35 ns and a call has at most `IOV_MAX` of them. Once the queue
+/// is empty, the next block starts again at the first size, reusing a kept block when one
+/// is large enough. [`arena_size`](Self::arena_size) sets the first size and
+/// [`max_arena_size`](Self::max_arena_size) the last; equal sizes give fixed blocks.
 ///
 /// # Examples
 ///
@@ -27,14 +38,17 @@
 pub struct QueueOptions {
     copy_threshold: usize,
     arena_size: usize,
+    max_arena_size: usize,
     spare_blocks: usize,
 }
 
 impl QueueOptions {
     /// Chunks shorter than this many bytes are copied into the staging arena by default.
     pub const DEFAULT_COPY_THRESHOLD: usize = 512;
-    /// Default size of one staging block.
+    /// Default size of the first staging block of a batch.
     pub const DEFAULT_ARENA_SIZE: usize = 64 * 1024;
+    /// Default size the staging blocks of a batch grow to (by doubling).
+    pub const DEFAULT_MAX_ARENA_SIZE: usize = 1024 * 1024;
     /// Emptied staging blocks a queue keeps for reuse by default.
     pub const DEFAULT_SPARE_BLOCKS: usize = 4;
 
@@ -51,13 +65,14 @@ impl QueueOptions {
         Self {
             copy_threshold: Self::DEFAULT_COPY_THRESHOLD,
             arena_size: Self::DEFAULT_ARENA_SIZE,
+            max_arena_size: Self::DEFAULT_MAX_ARENA_SIZE,
             spare_blocks: Self::DEFAULT_SPARE_BLOCKS,
         }
     }
 
     /// Copies chunks shorter than `bytes` into the staging arena; 0 disables copying.
     ///
-    /// The arena size is raised to at least this value.
+    /// The arena sizes (first and largest block) are raised to at least this value.
     ///
     /// # Examples
     ///
@@ -71,17 +86,66 @@ impl QueueOptions {
         self
     }
 
-    /// Makes each staging block `bytes` long (at least the copy threshold, at least 1).
+    /// Makes the first staging block of a batch `bytes` long (at least the copy threshold,
+    /// at least 1); later blocks double up to [`max_arena_size`](Self::max_arena_size) (or
+    /// stay at this size if that is smaller). Chunks longer than this are never copied.
     ///
     /// # Examples
     ///
     /// ```
     /// let opts = vectored::QueueOptions::new().arena_size(256 * 1024);
-    /// # let _ = opts;
+    /// assert_eq!(opts.max_arena_size_bytes(), 1024 * 1024);
     /// ```
     pub fn arena_size(mut self, bytes: usize) -> Self {
         self.arena_size = bytes.max(self.copy_threshold).max(1);
         self
+    }
+
+    /// Lets the staging blocks of a batch grow (each twice the previous) up to `bytes`
+    /// (default [`DEFAULT_MAX_ARENA_SIZE`](Self::DEFAULT_MAX_ARENA_SIZE), 1 MiB). A value
+    /// below the first block's [`arena_size`](Self::arena_size) (such as 0) keeps every
+    /// block at that size, whatever the order the options are set in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use vectored::{QueueOptions, WriteQueue};
+    ///
+    /// // Fixed 64 KiB blocks, as a queue without growth.
+    /// let fixed = QueueOptions::new().max_arena_size(0);
+    /// assert_eq!(fixed.max_arena_size_bytes(), QueueOptions::DEFAULT_ARENA_SIZE);
+    /// let mut queue = WriteQueue::with_options(fixed);
+    /// for _ in 0..10_000 {
+    ///     queue.push_copy(&[0u8; 16]);
+    /// }
+    /// assert_eq!(queue.iovecs(), 3); // 160 000 bytes in 64 KiB blocks
+    ///
+    /// let mut queue = WriteQueue::new(); // 64 KiB, then 128 KiB
+    /// for _ in 0..10_000 {
+    ///     queue.push_copy(&[0u8; 16]);
+    /// }
+    /// assert_eq!(queue.iovecs(), 2);
+    /// ```
+    pub fn max_arena_size(mut self, bytes: usize) -> Self {
+        self.max_arena_size = bytes;
+        self
+    }
+
+    /// The size staging blocks grow to; see [`max_arena_size`](Self::max_arena_size).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use vectored::QueueOptions;
+    ///
+    /// assert_eq!(
+    ///     QueueOptions::new().max_arena_size_bytes(),
+    ///     QueueOptions::DEFAULT_MAX_ARENA_SIZE
+    /// );
+    /// ```
+    #[must_use]
+    pub fn max_arena_size_bytes(&self) -> usize {
+        self.max_arena_size.max(self.arena_size)
     }
 }
 
@@ -89,7 +153,8 @@ impl QueueOptions {
     /// Keeps up to `blocks` emptied staging blocks for reuse (default
     /// [`DEFAULT_SPARE_BLOCKS`](Self::DEFAULT_SPARE_BLOCKS)), so that a queue reused for a
     /// steady stream of writes (see [`WriteQueue::recycle`](crate::WriteQueue::recycle)) neither allocates nor
-    /// page-faults. Memory kept: up to `blocks` × the arena size.
+    /// page-faults. Memory kept: up to `blocks` × the largest block size
+    /// ([`max_arena_size`](Self::max_arena_size)), the largest blocks first.
     ///
     /// # Examples
     ///
@@ -124,6 +189,13 @@ impl QueueOptions {
 
     pub(super) fn arena_bytes(&self) -> usize {
         self.arena_size
+    }
+
+    /// The size of the block after one of `previous` bytes.
+    pub(super) fn next_block_bytes(&self, previous: usize) -> usize {
+        previous
+            .saturating_mul(2)
+            .clamp(self.arena_size, self.max_arena_size_bytes())
     }
 }
 
