@@ -47,17 +47,37 @@ pub(crate) fn writev_all(
     }
     let mut held = Held::new(py, len);
     let plan = Plan::build(&mut held, buffers, len)?;
-    match plan {
-        Plan::Direct(list) => {
-            let mut slices: Vec<IoSlice<'_>> = Vec::new();
-            slices
-                .try_reserve_exact(list.len())
-                .map_err(|_| no_memory())?;
-            slices.extend(list.into_iter().map(IoSlice::new));
-            write_first_slices(py, raw, &mut slices, &opts)
-        }
-        Plan::Queued(mut staged) => write_queue_first(py, raw, &mut staged.queue, &opts),
+    let queue = &plan.staged.queue;
+    if queue.is_empty() {
+        // No small buffer (or only empty ones): every buffer by reference.
+        let mut slices: Vec<IoSlice<'_>> = Vec::new();
+        slices
+            .try_reserve_exact(plan.direct.len())
+            .map_err(|_| no_memory())?;
+        slices.extend(plan.direct.iter().copied().map(IoSlice::new));
+        return write_first_slices(py, raw, &mut slices, &opts);
     }
+    if plan.direct.is_empty() {
+        let mut plan = plan;
+        return write_queue_first(py, raw, &mut plan.staged.queue, &opts);
+    }
+    // Large buffers, then small ones: one queue of the large ones and the staged bytes, by
+    // reference (short staged pieces are copied again), so that the call still writes
+    // everything in order with as few system calls as the kernel allows.
+    let mut staged: Vec<IoSlice<'_>> = Vec::new();
+    staged
+        .try_reserve_exact(queue.iovecs())
+        .map_err(|_| no_memory())?;
+    staged.resize(queue.iovecs(), IoSlice::new(&[]));
+    let filled = queue.io_slices(&mut staged);
+    let mut merged = WriteQueue::new();
+    for &bytes in &plan.direct {
+        merged.push_slice(bytes);
+    }
+    for bytes in &staged[..filled] {
+        merged.push_slice(bytes);
+    }
+    write_queue_first(py, raw, &mut merged, &opts)
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first

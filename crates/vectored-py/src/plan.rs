@@ -18,23 +18,27 @@ const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
 /// and come back as fresh zeroed pages).
 const SPARE_BLOCKS: usize = 16;
 
-/// The buffers of one `writev_all` call, ready to be written with the GIL released.
+/// The buffers of one `writev_all` call, ready to be written with the GIL released: the
+/// large buffers before the first small one by reference (`direct`), then everything else
+/// in the thread's queue (`staged`), in order.
 ///
-/// - With no buffer shorter than [`COPY_BELOW`] bytes, the slices go to
-///   `vectored::write_all_fd` as they are: the queue would only add per-chunk bookkeeping
-///   (measured: about 17 more instructions per buffer, 12% of a call of 1000 x 1 KiB).
-/// - Otherwise everything goes through the thread's [`Staged`] queue: large buffers by
-///   reference (`push_slice`), small ones copied (`push_copy`) while their view is held,
-///   which is then released at once (a tiny object costs no bookkeeping afterwards).
-///   Consecutive small buffers share the queue's staging block, so a run of them is one
-///   iovec per 64 KiB; each copy is a capacity check and a `memcpy` inlined into the
-///   acquisition loop (pushed as chunks one by one, at about 8 ns each, `writev_all` would
-///   lose to `b"".join` on 16- and 100-byte buffers).
-pub(crate) enum Plan<'s> {
-    /// Every buffer by reference.
-    Direct(Vec<&'s [u8]>),
-    /// Through the queue.
-    Queued(Staged<'s>),
+/// - Buffers of at least [`COPY_BELOW`] bytes are passed by reference: in `direct` while
+///   nothing is queued, so a list with no small buffer goes to `vectored::write_all_fd` as
+///   it is (the queue would add per-chunk bookkeeping: measured, about 17 more instructions
+///   per buffer, 12% of a call of 1000 x 1 KiB to `/dev/null`); by `push_slice` after that.
+/// - Smaller ones are copied into the queue (`push_copy`) while their view is held, which is
+///   then released at once (a tiny object costs no bookkeeping afterwards). Consecutive
+///   small buffers share the queue's staging block, so a run of them is one iovec per
+///   64 KiB; each copy is a capacity check and a `memcpy` inlined into the acquisition loop
+///   with no other test (pushed as chunks one by one, at about 8 ns each, `writev_all`
+///   would lose to `b"".join` on 16- and 100-byte buffers; a "has a small one been seen"
+///   flag checked per buffer costs 5 instructions per `bytearray` or `memoryview`, 2% of a
+///   call of 1024 x 100 B).
+pub(crate) struct Plan<'s> {
+    /// The large buffers before the first (non-empty) small one.
+    pub(crate) direct: Vec<&'s [u8]>,
+    /// Everything from the first non-empty small buffer on.
+    pub(crate) staged: Staged<'s>,
 }
 
 impl<'s> Plan<'s> {
@@ -45,12 +49,8 @@ impl<'s> Plan<'s> {
         buffers: &Bound<'py, PyAny>,
         len: usize,
     ) -> PyResult<Self> {
-        // The queue is taken before the first item, not on the first small one: a field
-        // rather than an `Option` keeps the per-item path short (measured: 5-8 fewer
-        // instructions per small buffer).
         let mut builder = Builder {
             len,
-            queued: false,
             direct: Vec::new(),
             staged: Staged::take(),
         };
@@ -58,11 +58,9 @@ impl<'s> Plan<'s> {
             Piece::Transient(bytes) => builder.small(bytes),
             Piece::Held(bytes) => builder.large(bytes),
         })?;
-        Ok(if builder.queued {
-            Plan::Queued(builder.staged)
-        } else {
-            // Given back unused (`Staged`'s drop).
-            Plan::Direct(builder.direct)
+        Ok(Plan {
+            direct: builder.direct,
+            staged: builder.staged,
         })
     }
 }
@@ -71,11 +69,7 @@ impl<'s> Plan<'s> {
 struct Builder<'s> {
     /// Items in the list, for sizing `direct`.
     len: usize,
-    /// Whether a small buffer has been seen: everything goes to the queue from then on.
-    queued: bool,
-    /// The large buffers, while no small one has been seen.
     direct: Vec<&'s [u8]>,
-    /// The thread's queue.
     staged: Staged<'s>,
 }
 
@@ -88,34 +82,20 @@ impl<'s> Builder<'s> {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn small(&mut self, bytes: &[u8]) {
-        if !self.queued {
-            self.start_queue();
-        }
         self.staged.queue.push_copy(bytes);
-    }
-
-    /// The first small buffer: the large ones so far go to the queue first, in order.
-    #[cold]
-    #[inline(never)]
-    fn start_queue(&mut self) {
-        self.queued = true;
-        for &slice in &self.direct {
-            self.staged.queue.push_slice(slice);
-        }
-        self.direct = Vec::new();
     }
 
     /// A buffer of at least [`COPY_BELOW`] bytes, passed by reference.
     fn large(&mut self, bytes: &'s [u8]) {
-        if self.queued {
-            self.staged.queue.push_slice(bytes);
-        } else {
+        if self.staged.queue.is_empty() {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
                 // Best effort: a lying `__len__` has already been refused by `Held`.
                 let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
+        } else {
+            self.staged.queue.push_slice(bytes);
         }
     }
 }
