@@ -464,11 +464,26 @@ def call_funcs(op: str, fd: int, bufs: list[Any], mods: Mapping[str, Any]) -> di
     return funcs
 
 
-def run_calls(args: argparse.Namespace) -> int:
-    mods: dict[str, Any] = {"new": vectored}
-    for spec in args.baseline or []:
+def baselines(specs: list[str] | None) -> dict[str, Any]:
+    """The extensions named by ``--baseline [LABEL=]SO``, by label (default ``old``)."""
+    mods: dict[str, Any] = {}
+    for spec in specs or []:
         label, _, path = spec.rpartition("=")
         mods[label or "old"] = load_extension(path)
+    return mods
+
+
+def baseline_strategies(mods: Mapping[str, Any]) -> dict[str, Strategy]:
+    """``LABEL.writev_all`` of each baseline build, to compare with ``vectored.writev_all``."""
+
+    def strategy(mod: Any) -> Strategy:
+        return lambda fd, bufs: mod.writev_all(fd, bufs)
+
+    return {f"{label}.writev_all": strategy(mod) for label, mod in mods.items()}
+
+
+def run_calls(args: argparse.Namespace) -> int:
+    mods: dict[str, Any] = {"new": vectored, **baselines(args.baseline)}
     reps = 3 if args.quick else args.reps
     print(f"# per-call cost, vectored {vectored.__version__}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; median of {reps} "
@@ -521,8 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", action="store_true",
                         help="per-call cost of the drop-ins and writev_all against os instead")
     parser.add_argument("--baseline", action="append", metavar="[LABEL=]SO",
-                        help="with --calls: another build's _vectored .so to compare "
-                        "(column LABEL, default 'old'); may be repeated")
+                        help="another build's _vectored .so to compare (with --calls: column "
+                        "LABEL, default 'old'; otherwise: strategy LABEL.writev_all in the "
+                        "writev_all workloads); may be repeated")
     parser.add_argument("--ops", default="writev,readv,pwritev,preadv,writev_all")
     parser.add_argument("--targets", default="/dev/null,file,pipe,socketpair")
     parser.add_argument("--shapes", default=",".join(map(str, CALL_SHAPES)))
@@ -537,10 +553,12 @@ def main(argv: list[str] | None = None) -> int:
         CLOCK[0] = args.clock
         return run_calls(args)
     reps = 2 if args.quick else args.reps
+    old = baseline_strategies(baselines(args.baseline))
 
     print(f"# vectored {vectored.__version__}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; "
-          f"median of {reps} interleaved runs")
+          f"median of {reps} interleaved runs"
+          + "".join(f"; {spec}" for spec in args.baseline or []))
     rows: list[Row] = []
 
     # 1. Large buffers to a file: writev_all against one os.writev call.
@@ -548,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         times = measure(
             target,
-            {"os.writev (one call)": os_writev_single, "vectored.writev_all": vectored_writev_all},
+            {"os.writev (one call)": os_writev_single, "vectored.writev_all": vectored_writev_all,
+             **old},
             [buffers(1000, 1024)],
             reps * 4,
         )
@@ -561,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         "vectored.writev_all": vectored_writev_all,
         "os.writev chunks of 1024": os_writev_chunked,
         'b"".join + os.write': join_write,
+        **old,
     }
     for count, size in [(10_000, 100), (100_000, 16)]:
         batch = buffers(count, size)
@@ -578,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         "vectored.writev_all": vectored_writev_all,
         "robust_writev (sleep 0.1)": robust_writev_sleep,
         "robust_writev (poll)": robust_writev_poll,
+        **old,
     }
     target = DrainedTarget("pipe", nonblocking=True)
     try:

@@ -155,6 +155,63 @@ def test_writev_all_timeout_reports_exact_count(fds: Fds) -> None:
     assert got == b"".join(bufs)[: len(got)]
 
 
+# writev_all of more than 16 buffers stages the small ones in a queue that each thread keeps
+# and reuses from call to call: no call may see another's bytes, whatever happened to it.
+
+
+def test_writev_all_reused_queue_after_a_failed_acquisition(fds: Fds) -> None:
+    fd = fds.file()
+    bad: list[Any] = tiny_buffers(100, 10) + [b"L" * 600, 12345] + tiny_buffers(100, 3)
+    with pytest.raises(TypeError):
+        vectored.writev_all(fd, bad)
+    assert os.fstat(fd).st_size == 0
+    good: list[Any] = [b"L" * 600] + tiny_buffers(50, 7) + [bytearray(b"M" * 700)] + [b"e"] * 20
+    expected = b"".join(bytes(b) for b in good)
+    assert vectored.writev_all(fd, good) == len(expected)
+    assert os.pread(fd, len(expected) + 1, 0) == expected
+
+
+def test_writev_all_reused_queue_after_a_timeout(fds: Fds) -> None:
+    r, w = fds.pipe(nonblocking=True)
+    stalled = [bytes([i % 251]) * 100 for i in range(3000)]  # 300 kB of small buffers
+    with pytest.raises(TimeoutError) as info:
+        vectored.writev_all(w, stalled, timeout=0.05)
+    got = read_available(r)
+    assert transferred(info.value) == len(got)
+    assert got == b"".join(stalled)[: len(got)]
+    after = [b"next" + bytes([i]) for i in range(40)]
+    assert vectored.writev_all(w, after, timeout=5) == 5 * 40
+    assert read_available(r) == b"".join(after)
+
+
+class Reentrant(list[bytes]):
+    """A list whose items write to `fd` themselves (a nested `writev_all` on this thread,
+    while the outer call is laying out its buffers); a subclass, so read with `__getitem__`."""
+
+    def __init__(self, fd: int, items: list[bytes]) -> None:
+        super().__init__(items)
+        self.fd = fd
+
+    def __getitem__(self, index: int) -> bytes:  # type: ignore[override]
+        if index == 5:
+            vectored.writev_all(self.fd, [b"<", *tiny_buffers(30, 2), b"N" * 600, b">"])
+        return super().__getitem__(index)
+
+
+def test_writev_all_nested_call_on_the_same_thread(fds: Fds) -> None:
+    r, w = fds.pipe()
+    items = tiny_buffers(40, 5) + [b"B" * 800] + tiny_buffers(10, 9)
+    assert vectored.writev_all(w, Reentrant(w, items)) == len(b"".join(items))
+    fds.close(w)
+    nested = b"".join([b"<", *tiny_buffers(30, 2), b"N" * 600, b">"])
+    assert os.read(r, 1 << 20) == nested + b"".join(items)
+    # And the thread's queue is fine afterwards.
+    fd = fds.file()
+    again = tiny_buffers(100, 11)
+    assert vectored.writev_all(fd, again) == 1100
+    assert os.pread(fd, 1101, 0) == b"".join(again)
+
+
 def test_writev_all_timeout_zero_is_blocking_io_error(fds: Fds) -> None:
     r, w = fds.pipe(nonblocking=True)
     with pytest.raises(BlockingIOError) as info:

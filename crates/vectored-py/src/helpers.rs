@@ -11,13 +11,13 @@ use std::time::Duration;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyInt;
-use vectored::{FdOptions, RwFlags};
+use vectored::{FdOptions, RwFlags, WriteQueue};
 
 use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
 use crate::buffers::{sequence_len, Held};
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
 use crate::iov::{no_memory, Iovecs, INLINE};
-use crate::plan::{Blocks, Plan};
+use crate::plan::Plan;
 
 /// `writev_all(fd, buffers, /, *, timeout=None)`; its calling convention is in `fast`.
 pub(crate) fn writev_all(
@@ -45,24 +45,39 @@ pub(crate) fn writev_all(
         let mut probe: Vec<libc::iovec> = Vec::new();
         probe.try_reserve_exact(len).map_err(|_| no_memory())?;
     }
-    let blocks = Blocks::new();
     let mut held = Held::new(py, len);
-    let plan = Plan::build(&mut held, &blocks, buffers, len)?;
-    match plan {
-        Plan::Direct(list) => {
-            let mut slices: Vec<IoSlice<'_>> = Vec::new();
-            slices
-                .try_reserve_exact(list.len())
-                .map_err(|_| no_memory())?;
-            slices.extend(list.into_iter().map(IoSlice::new));
-            write_first_slices(py, raw, &mut slices, &opts)
-        }
-        queued @ Plan::Queued(_) => {
-            let fd = borrow(raw);
-            py.detach(|| queued.write(fd, &opts))
-                .map_err(|err| from_loop(py, err, 0))
-        }
+    let plan = Plan::build(&mut held, buffers, len)?;
+    let queue = &plan.staged.queue;
+    if queue.is_empty() {
+        // No small buffer (or only empty ones): every buffer by reference.
+        let mut slices: Vec<IoSlice<'_>> = Vec::new();
+        slices
+            .try_reserve_exact(plan.direct.len())
+            .map_err(|_| no_memory())?;
+        slices.extend(plan.direct.iter().copied().map(IoSlice::new));
+        return write_first_slices(py, raw, &mut slices, &opts);
     }
+    if plan.direct.is_empty() {
+        let mut plan = plan;
+        return write_queue_first(py, raw, &mut plan.staged.queue, &opts);
+    }
+    // Large buffers, then small ones: one queue of the large ones and the staged bytes, by
+    // reference (short staged pieces are copied again), so that the call still writes
+    // everything in order with as few system calls as the kernel allows.
+    let mut staged: Vec<IoSlice<'_>> = Vec::new();
+    staged
+        .try_reserve_exact(queue.iovecs())
+        .map_err(|_| no_memory())?;
+    staged.resize(queue.iovecs(), IoSlice::new(&[]));
+    let filled = queue.io_slices(&mut staged);
+    let mut merged = WriteQueue::new();
+    for &bytes in &plan.direct {
+        merged.push_slice(bytes);
+    }
+    for bytes in &staged[..filled] {
+        merged.push_slice(bytes);
+    }
+    write_queue_first(py, raw, &mut merged, &opts)
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
@@ -125,6 +140,54 @@ fn write_first_slices(
         }
     }
     finish_rest(py, fd, slices, done, opts)
+}
+
+/// [`write_first`] for a queue: its iovecs (`io_slices`) go to one first attempt, the
+/// queue `consume`s what that wrote, and its own loop (`write_to_fd`) writes the rest.
+/// Without the first attempt, a list of small buffers (one staging block) would pay the
+/// loop's fd classification (`fstat`) and set-up on every call, where `os.writev` makes one
+/// system call.
+fn write_queue_first(
+    py: Python<'_>,
+    fd: RawFd,
+    queue: &mut WriteQueue<'_>,
+    opts: &FdOptions,
+) -> PyResult<usize> {
+    let mut done = 0;
+    let count = queue.iovecs();
+    if NOSIGNAL_WORKS.load(Ordering::Relaxed) && count <= vectored::IOV_MAX {
+        let total = queue.len();
+        let mut inline = [IoSlice::new(&[]); INLINE];
+        let mut heap: Vec<IoSlice<'_>> = Vec::new();
+        let slots: &mut [IoSlice<'_>] = if count <= INLINE {
+            &mut inline[..count]
+        } else {
+            heap.try_reserve_exact(count).map_err(|_| no_memory())?;
+            heap.resize(count, IoSlice::new(&[]));
+            &mut heap
+        };
+        let filled = queue.io_slices(slots);
+        let ptr = IovPtr(slots.as_mut_ptr().cast::<libc::iovec>());
+        let filled = c_int::try_from(filled).unwrap_or(c_int::MAX);
+        // SAFETY: `filled` iovecs (`IoSlice` is ABI-compatible with `iovec` on Unix, std's
+        // documented guarantee) over the queue's bytes, which are neither changed nor freed
+        // before the queue is used again after the call.
+        done = unsafe { first_attempt(py, fd, ptr, filled)? };
+        if done >= total {
+            return Ok(done);
+        }
+        // Cannot fail: `done < total`, the queue's length.
+        queue
+            .consume(done)
+            .map_err(|overrun| from_loop(py, vectored::Error::new(overrun.into(), 0), 0))?;
+    }
+    let fd = borrow(fd);
+    py.detach(|| queue.write_to_fd(fd, opts))
+        .map(|n| n + done)
+        .map_err(|err| {
+            let (source, transferred) = err.into_parts();
+            from_loop(py, vectored::Error::new(source, transferred + done), 0)
+        })
 }
 
 /// The first `pwritev2(RWF_NOSIGNAL)`, GIL released: the bytes it wrote (0 when the loop

@@ -1,78 +1,67 @@
-//! How `writev_all` hands a list of buffers to `vectored`: by reference, or through a
-//! `WriteQueue` with the small ones coalesced.
+//! How `writev_all` hands a list of buffers to `vectored`: by reference, or through the
+//! thread's reusable `WriteQueue` with the small ones coalesced.
 
-use std::cell::RefCell;
-use std::io::IoSlice;
-use std::os::fd::BorrowedFd;
+use std::cell::Cell;
 
 use pyo3::prelude::*;
-use vectored::{FdOptions, QueueOptions, WriteQueue};
+use vectored::{QueueOptions, WriteQueue};
 
 use crate::buffers::{Held, Piece};
 
 /// Buffers shorter than this are copied (coalesced) rather than passed as their own iovec:
-/// the queue's own threshold.
+/// the queue's own threshold, which `push_slice` applies to the large ones.
 const COPY_BELOW: usize = QueueOptions::DEFAULT_COPY_THRESHOLD;
 
-/// Size of a block collecting consecutive small buffers: the queue's staging block size, so
-/// a full block is one iovec.
-const BLOCK_BYTES: usize = QueueOptions::DEFAULT_ARENA_SIZE;
+/// Emptied staging blocks the thread's queue keeps for the next call (16 x 64 KiB = 1 MiB),
+/// so that a steady stream of `writev_all` calls of up to 1 MiB of small buffers neither
+/// allocates nor page-faults (freed 64 KiB blocks would otherwise often go back to the OS
+/// and come back as fresh zeroed pages).
+const SPARE_BLOCKS: usize = 16;
 
-/// Blocks kept per thread for the next call (1 MiB).
-const POOL_BLOCKS: usize = 16;
-
-/// The buffers of one `writev_all` call, ready to be written with the GIL released.
+/// The buffers of one `writev_all` call, ready to be written with the GIL released: the
+/// large buffers before the first small one by reference (`direct`), then everything else
+/// in the thread's queue (`staged`), in order.
 ///
-/// - With no buffer shorter than [`COPY_BELOW`] bytes, the slices go to
-///   `vectored::write_all_fd` as they are: the queue would only add per-chunk bookkeeping.
-/// - Otherwise everything goes through a `WriteQueue`: large buffers by reference
-///   (`push_slice`), small ones coalesced. Small buffers are copied while their view is
-///   held, which is then released at once (a tiny object costs no bookkeeping afterwards).
-///   Runs of them are copied straight into 64 KiB [`Blocks`] and pushed once per block
-///   rather than one by one, because a push costs more (about 8 ns) than copying 16 bytes:
-///   pushed one by one, `writev_all` loses to `b"".join` on 16- and 100-byte buffers. A
-///   short run (under half a block) is copied into the queue's own staging blocks instead
-///   (`push_copy`), which pack it tightly. The bytes written and the system calls made are
-///   the same as with `push_slice` for every buffer.
-pub(crate) enum Plan<'s> {
-    /// Every buffer by reference.
-    Direct(Vec<&'s [u8]>),
-    /// Through the queue.
-    Queued(WriteQueue<'s>),
+/// - Buffers of at least [`COPY_BELOW`] bytes are passed by reference: in `direct` while
+///   nothing is queued, so a list with no small buffer goes to `vectored::write_all_fd` as
+///   it is (the queue would add per-chunk bookkeeping: measured, about 17 more instructions
+///   per buffer, 12% of a call of 1000 x 1 KiB to `/dev/null`); by `push_slice` after that.
+/// - Smaller ones are copied into the queue (`push_copy`) while their view is held, which is
+///   then released at once (a tiny object costs no bookkeeping afterwards). Consecutive
+///   small buffers share the queue's staging block, so a run of them is one iovec per
+///   64 KiB; each copy is a capacity check and a `memcpy` inlined into the acquisition loop
+///   with no other test (pushed as chunks one by one, at about 8 ns each, `writev_all`
+///   would lose to `b"".join` on 16- and 100-byte buffers; a "has a small one been seen"
+///   flag checked per buffer costs 5 instructions per `bytearray` or `memoryview`, 2% of a
+///   call of 1024 x 100 B).
+pub(crate) struct Plan<'s> {
+    /// The large buffers before the first (non-empty) small one.
+    pub(crate) direct: Vec<&'s [u8]>,
+    /// Everything from the first non-empty small buffer on.
+    pub(crate) staged: Staged<'s>,
 }
 
 impl<'s> Plan<'s> {
-    /// Acquires the first `len` items of `buffers` into `held` (small ones copied into
-    /// `blocks`) and lays them out.
+    /// Acquires the first `len` items of `buffers` into `held` (small ones copied into the
+    /// queue) and lays them out.
     pub(crate) fn build<'py>(
         held: &'s mut Held<'py>,
-        blocks: &'s Blocks,
         buffers: &Bound<'py, PyAny>,
         len: usize,
     ) -> PyResult<Self> {
         let mut builder = Builder {
             len,
-            blocks,
             direct: Vec::new(),
-            queue: None,
-            run: Vec::new(),
+            staged: Staged::take(),
         };
         held.readable(buffers, len, COPY_BELOW, |piece| match piece {
             Piece::Transient(bytes) => builder.small(bytes),
             Piece::Held(bytes) => builder.large(bytes),
         })?;
-        Ok(builder.finish())
-    }
-
-    /// Writes everything to `fd` (no Python objects are touched: call it detached).
-    pub(crate) fn write(self, fd: BorrowedFd<'_>, opts: &FdOptions) -> vectored::Result<usize> {
-        match self {
-            Plan::Direct(slices) => {
-                let slices: Vec<IoSlice<'_>> = slices.into_iter().map(IoSlice::new).collect();
-                vectored::write_all_fd(fd, &slices, opts)
-            }
-            Plan::Queued(mut queue) => queue.write_to_fd(fd, opts),
-        }
+        Ok(Plan {
+            direct: builder.direct,
+            staged: builder.staged,
+        })
     }
 }
 
@@ -80,149 +69,66 @@ impl<'s> Plan<'s> {
 struct Builder<'s> {
     /// Items in the list, for sizing `direct`.
     len: usize,
-    blocks: &'s Blocks,
-    /// The large buffers, while no small one has been seen.
     direct: Vec<&'s [u8]>,
-    /// Everything once a small buffer has been seen (then `direct` is empty).
-    queue: Option<WriteQueue<'s>>,
-    /// The block filling with small buffers. Has capacity only once `queue` exists.
-    run: Vec<u8>,
+    staged: Staged<'s>,
 }
 
 impl<'s> Builder<'s> {
     /// A buffer shorter than [`COPY_BELOW`], valid only during this call. The common case,
-    /// room in the run (including empty buffers, which fit anywhere), stays inline.
+    /// room in the queue's open staging block (including empty buffers, which fit
+    /// anywhere), stays inline.
     // Measured: with plain `#[inline]` the per-item closure is not inlined into the
     // acquisition loop, which costs 15-20% on lists of 100-byte buffers.
     #[allow(clippy::inline_always)]
     #[inline(always)]
     fn small(&mut self, bytes: &[u8]) {
-        if self.run.capacity() - self.run.len() >= bytes.len() {
-            self.run.extend_from_slice(bytes);
-        } else {
-            self.small_slow(bytes);
-        }
-    }
-
-    /// The run is full or not started: switch to the queue if needed, flush, start a run.
-    #[cold]
-    #[inline(never)]
-    fn small_slow(&mut self, bytes: &[u8]) {
-        let queue = self.queue.get_or_insert_with(|| {
-            let mut queue = WriteQueue::new();
-            for slice in self.direct.drain(..) {
-                queue.push_slice(slice);
-            }
-            queue
-        });
-        flush(queue, self.blocks, &mut self.run);
-        if self.run.capacity() == 0 {
-            self.run = Blocks::fresh();
-        }
-        self.run.extend_from_slice(bytes);
+        self.staged.queue.push_copy(bytes);
     }
 
     /// A buffer of at least [`COPY_BELOW`] bytes, passed by reference.
     fn large(&mut self, bytes: &'s [u8]) {
-        if let Some(queue) = &mut self.queue {
-            flush(queue, self.blocks, &mut self.run);
-            queue.push_slice(bytes);
-        } else {
+        if self.staged.queue.is_empty() {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
                 // Best effort: a lying `__len__` has already been refused by `Held`.
                 let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
+        } else {
+            self.staged.queue.push_slice(bytes);
         }
-    }
-
-    fn finish(mut self) -> Plan<'s> {
-        match self.queue.take() {
-            // Only small buffers, all in one block: write that block by reference (one
-            // copy of each buffer in all, no queue bookkeeping).
-            Some(queue) if queue.is_empty() && !self.run.is_empty() => {
-                Plan::Direct(vec![self.blocks.keep(std::mem::take(&mut self.run))])
-            }
-            Some(mut queue) => {
-                flush(&mut queue, self.blocks, &mut self.run);
-                if self.run.capacity() > 0 {
-                    Blocks::recycle(std::mem::take(&mut self.run));
-                }
-                Plan::Queued(queue)
-            }
-            None => Plan::Direct(self.direct),
-        }
-    }
-}
-
-/// Hands the small buffers collected in `run` to the queue: a well-filled block by
-/// reference (kept alive by `blocks`), a short run as a copy (and `run` is reused).
-fn flush<'s>(queue: &mut WriteQueue<'s>, blocks: &'s Blocks, run: &mut Vec<u8>) {
-    if run.len() >= BLOCK_BYTES / 2 {
-        queue.push_slice(blocks.keep(std::mem::take(run)));
-    } else if !run.is_empty() {
-        queue.push_copy(run);
-        run.clear();
     }
 }
 
 thread_local! {
-    /// Empty blocks kept for the next call on this thread, so that a steady stream of
-    /// `writev_all` calls neither allocates nor page-faults (freed 64 KiB blocks would
-    /// otherwise often go back to the OS and come back as fresh zeroed pages).
-    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// The queue of the last `writev_all` call on this thread, emptied, with its staging
+    /// blocks (`None` while a call has it, or before the first call).
+    static IDLE: Cell<Option<WriteQueue<'static>>> = const { Cell::new(None) };
 }
 
-/// The filled blocks of one `writev_all` call, which the queue borrows; returned to the
-/// thread's pool when dropped.
-pub(crate) struct Blocks {
-    filled: RefCell<Vec<Vec<u8>>>,
+/// The thread's queue, lent to one call (buffers borrowed for `'s`); emptied and given back
+/// when dropped, also when the call fails halfway.
+pub(crate) struct Staged<'s> {
+    pub(crate) queue: WriteQueue<'s>,
 }
 
-impl Blocks {
-    pub(crate) fn new() -> Self {
-        Self {
-            filled: RefCell::new(Vec::new()),
-        }
-    }
-
-    /// An empty block with room for [`BLOCK_BYTES`], from the pool if it has one.
-    fn fresh() -> Vec<u8> {
-        POOL.try_with(|pool| pool.borrow_mut().pop())
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| Vec::with_capacity(BLOCK_BYTES))
-    }
-
-    /// Keeps `block` until `self` is dropped and returns its bytes.
-    fn keep(&self, block: Vec<u8>) -> &[u8] {
-        let (ptr, len) = (block.as_ptr(), block.len());
-        // Moving the `Vec` into the list does not move its heap buffer.
-        self.filled.borrow_mut().push(block);
-        // SAFETY: `ptr` and `len` describe the heap buffer of `block`, now owned by
-        // `self.filled`, which never modifies, reallocates or frees a kept block before
-        // `self` is dropped; the returned borrow of `self` ends before that.
-        unsafe { std::slice::from_raw_parts(ptr, len) }
-    }
-
-    /// Returns an unused block to the pool.
-    fn recycle(mut block: Vec<u8>) {
-        block.clear();
-        // A thread being torn down has no pool: the block is simply freed.
-        let _ = POOL.try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if pool.len() < POOL_BLOCKS && block.capacity() == BLOCK_BYTES {
-                pool.push(block);
-            }
+impl Staged<'_> {
+    /// The thread's idle queue (a new one if another call on this thread holds it, say a
+    /// `__getitem__` that calls `writev_all` itself), ready for this call's buffers.
+    fn take() -> Self {
+        let idle = IDLE.try_with(Cell::take).ok().flatten().unwrap_or_else(|| {
+            WriteQueue::with_options(QueueOptions::new().spare_blocks(SPARE_BLOCKS))
         });
+        Self {
+            queue: idle.recycle(),
+        }
     }
 }
 
-impl Drop for Blocks {
+impl Drop for Staged<'_> {
     fn drop(&mut self) {
-        for block in self.filled.get_mut().drain(..) {
-            Self::recycle(block);
-        }
+        let queue = std::mem::take(&mut self.queue).recycle();
+        // A thread being torn down has no slot left: the queue is simply freed.
+        let _ = IDLE.try_with(|idle| idle.set(Some(queue)));
     }
 }
