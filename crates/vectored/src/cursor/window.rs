@@ -188,7 +188,7 @@ impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
         let limit = (self.start + self.max_iovecs).min(N);
         // The window never holds more than `transferred` can still count. `transferred` does
         // not change here, so the byte budget is computed once, and then shrinks by each
-        // piece taken (a per-piece recomputation cost ~5 instructions per iovec).
+        // piece taken (recomputing it per piece cost ~9 instructions per iovec).
         let mut room = self
             .max_bytes
             .min(usize::MAX - self.transferred)
