@@ -186,6 +186,13 @@ impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
             self.start = 0;
         }
         let limit = (self.start + self.max_iovecs).min(N);
+        // The window never holds more than `transferred` can still count. `transferred` does
+        // not change here, so the byte budget is computed once, and then shrinks by each
+        // piece taken (recomputing it per piece cost ~9 instructions per iovec).
+        let mut room = self
+            .max_bytes
+            .min(usize::MAX - self.transferred)
+            .saturating_sub(self.wbytes);
         while self.scratch.len() < limit {
             let piece = if self.pending.piece_len() > 0 {
                 std::mem::replace(&mut self.pending, P::empty())
@@ -196,11 +203,6 @@ impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
                     None => break,
                 }
             };
-            // The window never holds more than `transferred` can still count.
-            let room = self
-                .max_bytes
-                .min(usize::MAX - self.transferred)
-                .saturating_sub(self.wbytes);
             let piece = if piece.piece_len() <= room {
                 piece
             } else if room == 0 && self.scratch.len() == self.start {
@@ -217,6 +219,8 @@ impl<P: Piece, I: Iterator<Item = P>, const N: usize> Gather<P, I, N> {
                 self.pending = piece;
                 break;
             };
+            // `piece` fits `room` (or is a `room`-sized part): neither can underflow.
+            room -= piece.piece_len();
             self.wbytes += piece.piece_len();
             // Cannot fail: `limit` is at most the capacity.
             let _ = self.scratch.try_push(piece.into_entry());
