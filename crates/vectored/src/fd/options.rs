@@ -142,7 +142,9 @@ impl FdOptions {
 
     /// Declares what the fd is, saving the `fstat` the loops otherwise make once per call.
     ///
-    /// Declaring [`FdKind::Other`] for a pipe or socket gives up the `SIGPIPE` protection.
+    /// Declaring [`FdKind::Other`] for a pipe or socket gives up the `SIGPIPE` protection;
+    /// declaring it for a regular file gives up [coalescing](Self::coalesce) (a declared
+    /// `Other` may be a device, where copying only costs).
     ///
     /// # Examples
     ///
