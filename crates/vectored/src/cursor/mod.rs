@@ -14,6 +14,8 @@
 //! The cursors make no system calls; the loops in this crate and in your code drive them.
 
 mod read;
+#[cfg(unix)]
+mod stage;
 mod window;
 mod write;
 
@@ -23,6 +25,8 @@ use std::io;
 use crate::limits::IOV_MAX;
 
 pub use read::IoCursorMut;
+#[cfg(unix)]
+pub(crate) use stage::Staging;
 pub(crate) use window::Gather;
 pub use write::IoCursor;
 

@@ -92,21 +92,27 @@ pub(crate) struct FdWriter<'fd> {
     fd: BorrowedFd<'fd>,
     mode: WriteMode,
     bytes_per_call: usize,
+    /// Whether the kernel copies what is written (socket, pipe, regular file): where
+    /// coalescing small buffers pays.
+    copies: bool,
 }
 
 impl<'fd> FdWriter<'fd> {
-    /// Finds out the fd's kind (unless `opts` says it) and the byte cap for it.
+    /// Finds out the fd's kind (unless `opts` says it), the byte cap for it and whether the
+    /// kernel copies the data, all from one `fstat`.
     ///
     /// # Errors
     ///
     /// The `fstat` error.
     pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
-        let kind = opts.fd_kind(fd)?;
-        Ok(Self::with_mode(
+        let (kind, regular) = opts.fd_kind_and_regular(fd)?;
+        let mut writer = Self::with_mode(
             fd,
             WriteMode::for_kind(kind),
             sizing::bytes_per_call(opts.sizing(), kind, fd),
-        ))
+        );
+        writer.copies = copies(kind, regular);
+        Ok(writer)
     }
 
     pub(crate) fn with_mode(fd: BorrowedFd<'fd>, mode: WriteMode, bytes_per_call: usize) -> Self {
@@ -114,7 +120,14 @@ impl<'fd> FdWriter<'fd> {
             fd,
             mode,
             bytes_per_call,
+            copies: false,
         }
+    }
+
+    /// Whether the kernel copies the data written to this fd (socket, pipe, regular file),
+    /// so that copying small buffers together saves more than it costs.
+    pub(crate) fn copies(&self) -> bool {
+        self.copies
     }
 
     /// The most bytes one call may offer.
@@ -143,9 +156,39 @@ impl<'fd> FdWriter<'fd> {
     }
 }
 
+/// Whether the kernel copies the data written to an fd of `kind` (`regular`: known to be a
+/// regular file): sockets, pipes and regular files copy; character devices (`/dev/null`)
+/// and anything not known to be a regular file are assumed not to.
+fn copies(kind: FdKind, regular: bool) -> bool {
+    match kind {
+        FdKind::Socket | FdKind::Pipe => true,
+        FdKind::Other => regular,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn copying_kinds() {
+        assert!(copies(FdKind::Socket, false));
+        assert!(copies(FdKind::Pipe, false));
+        assert!(copies(FdKind::Other, true));
+        assert!(!copies(FdKind::Other, false));
+        let null = std::fs::File::create("/dev/null").unwrap();
+        let writer = FdWriter::new(null.as_fd(), &FdOptions::new()).unwrap();
+        assert!(!writer.copies());
+        let (r, w) = std::io::pipe().unwrap();
+        assert!(FdWriter::new(w.as_fd(), &FdOptions::new())
+            .unwrap()
+            .copies());
+        // Declared kinds: `Other` may be a device, so it does not coalesce.
+        let declared = FdOptions::new().kind(FdKind::Other);
+        assert!(!FdWriter::new(w.as_fd(), &declared).unwrap().copies());
+        drop(r);
+    }
 
     #[cfg(target_os = "linux")]
     #[test]

@@ -28,6 +28,15 @@ pub(crate) enum Wait {
 /// (a blocking fd simply blocks in the system call), and find out once per call with `fstat`
 /// whether the fd is a socket or a pipe, to pick the write call that cannot raise `SIGPIPE`.
 ///
+/// # Small buffers
+///
+/// Where the kernel copies the data (sockets, pipes, regular files), each buffer handed to
+/// a vectored call costs about as much as copying 400–500 bytes, so
+/// [`write_all_fd`](crate::write_all_fd) and
+/// [`write_all_fd_cursor`](crate::write_all_fd_cursor) copy runs of small buffers into one
+/// staging buffer per call; see [`coalesce`](Self::coalesce) for the exact rule and the way
+/// to turn it off.
+///
 /// # Examples
 ///
 /// ```
@@ -45,6 +54,8 @@ pub struct FdOptions {
     kind: Option<FdKind>,
     on_interrupt: Option<Hook>,
     sizing: WriteSizing,
+    /// Set by `coalesce(false)`: `write_all_fd` passes the caller's buffers as they are.
+    no_coalesce: bool,
 }
 
 /// The caller's `EINTR` hook, shared by clones of the options.
@@ -131,7 +142,9 @@ impl FdOptions {
 
     /// Declares what the fd is, saving the `fstat` the loops otherwise make once per call.
     ///
-    /// Declaring [`FdKind::Other`] for a pipe or socket gives up the `SIGPIPE` protection.
+    /// Declaring [`FdKind::Other`] for a pipe or socket gives up the `SIGPIPE` protection;
+    /// declaring it for a regular file gives up [coalescing](Self::coalesce) (a declared
+    /// `Other` may be a device, where copying only costs).
     ///
     /// # Examples
     ///
@@ -223,6 +236,61 @@ impl FdOptions {
         self
     }
 
+    /// Whether [`write_all_fd`](crate::write_all_fd) and
+    /// [`write_all_fd_cursor`](crate::write_all_fd_cursor) may copy runs of small buffers into
+    /// a staging buffer (`true`, the default) or must pass the caller's buffers as they are.
+    ///
+    /// The rule, for each write call when coalescing is on:
+    ///
+    /// - only where the kernel copies the data: sockets, pipes and regular files, as found by
+    ///   the loop's one `fstat`. Character devices such as `/dev/null` (nothing is copied, a
+    ///   buffer costs a few ns) and everything else get the caller's buffers. With a
+    ///   [declared kind](Self::kind), [`FdKind::Socket`] and [`FdKind::Pipe`] coalesce and
+    ///   [`FdKind::Other`] does not (it may be a device);
+    /// - the call covers exactly the bytes it would cover without coalescing (the same
+    ///   [`IOV_MAX`](crate::IOV_MAX) buffers and [write-sizing](Self::write_sizing) cap), so
+    ///   the number of calls does not change;
+    /// - in that window, each run of two or more consecutive buffers shorter than 256 bytes
+    ///   is copied into the staging buffer and offered as one buffer; longer buffers (and a
+    ///   small buffer alone between long ones) are offered by reference, uncopied;
+    /// - the staging buffer is allocated at most once per loop call, as large as the first
+    ///   window's runs need (never more than that window's bytes), and reused; a later run
+    ///   that does not fit in what is left of it is offered by reference.
+    ///
+    /// The bytes written, their order, and the progress reported on an error are the same
+    /// either way. The queue ([`WriteQueue`](crate::WriteQueue)) coalesces in its own arena
+    /// and ignores this option. Turn it off to keep zero copies, e.g. when the buffers are
+    /// mostly written by reference anyway and the allocation is not wanted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{IoSlice, Read};
+    /// use std::os::unix::net::UnixStream;
+    /// use vectored::FdOptions;
+    ///
+    /// let (a, mut b) = UnixStream::pair()?;
+    /// let records: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 16]).collect();
+    /// let bufs: Vec<IoSlice<'_>> = records.iter().map(|r| IoSlice::new(r)).collect();
+    /// for opts in [FdOptions::new(), FdOptions::new().coalesce(false)] {
+    ///     // Coalesced (one 1600-byte buffer) or not (100 buffers): the same bytes.
+    ///     assert_eq!(vectored::write_all_fd(&a, &bufs, &opts)?, 1600);
+    ///     let mut got = vec![0u8; 1600];
+    ///     b.read_exact(&mut got)?;
+    ///     assert_eq!(got, records.concat());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn coalesce(mut self, on: bool) -> Self {
+        self.no_coalesce = !on;
+        self
+    }
+
+    /// Whether `write_all_fd` may coalesce small buffers (see [`coalesce`](Self::coalesce)).
+    pub(crate) fn coalesces(&self) -> bool {
+        !self.no_coalesce
+    }
+
     /// The write-sizing rule of these options.
     pub(crate) fn sizing(&self) -> WriteSizing {
         self.sizing
@@ -233,9 +301,13 @@ impl FdOptions {
         self.on_interrupt.as_ref().map_or(Ok(()), |hook| hook())
     }
 
-    /// The fd's kind: as declared, or found with `fstat`.
-    pub(crate) fn fd_kind(&self, fd: BorrowedFd<'_>) -> io::Result<FdKind> {
-        self.kind.map_or_else(|| FdKind::of(fd), Ok)
+    /// The fd's kind and whether it is known to be a regular file: found with one `fstat`,
+    /// or as declared (a declared [`FdKind::Other`] is not known to be a regular file).
+    pub(crate) fn fd_kind_and_regular(&self, fd: BorrowedFd<'_>) -> io::Result<(FdKind, bool)> {
+        self.kind.map_or_else(
+            || crate::sys::fd_kind_and_regular(fd),
+            |kind| Ok((kind, false)),
+        )
     }
 
     /// How long the loop may wait for readiness.
@@ -251,6 +323,7 @@ impl fmt::Debug for FdOptions {
             .field("kind", &self.kind)
             .field("on_interrupt", &self.on_interrupt.is_some())
             .field("write_sizing", &self.sizing)
+            .field("coalesce", &!self.no_coalesce)
             .finish()
     }
 }

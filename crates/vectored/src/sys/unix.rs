@@ -94,14 +94,22 @@ impl FdKind {
     ///
     /// - [Linux](https://man7.org/linux/man-pages/man2/fstat.2.html)
     pub fn of<Fd: AsFd>(fd: Fd) -> io::Result<Self> {
-        use rustix::fs::FileType;
-        let stat = rustix::fs::fstat(fd)?;
-        Ok(match FileType::from_raw_mode(stat.st_mode) {
-            FileType::Socket => Self::Socket,
-            FileType::Fifo => Self::Pipe,
-            _ => Self::Other,
-        })
+        fd_kind_and_regular(fd.as_fd()).map(|(kind, _)| kind)
     }
+}
+
+/// The fd's kind and whether it is a regular file, from the same one `fstat(2)`: the write
+/// loops need to tell regular files (the kernel copies the data) from the character devices
+/// that [`FdKind::Other`] also covers (`/dev/null` copies nothing).
+pub(crate) fn fd_kind_and_regular(fd: BorrowedFd<'_>) -> io::Result<(FdKind, bool)> {
+    use rustix::fs::FileType;
+    let stat = rustix::fs::fstat(fd)?;
+    Ok(match FileType::from_raw_mode(stat.st_mode) {
+        FileType::Socket => (FdKind::Socket, false),
+        FileType::Fifo => (FdKind::Pipe, false),
+        FileType::RegularFile => (FdKind::Other, true),
+        _ => (FdKind::Other, false),
+    })
 }
 
 /// How many leading buffers one call may take, and whether the first must be cut short.
@@ -544,6 +552,30 @@ mod tests {
         assert_eq!(FdKind::of(&a).unwrap(), FdKind::Socket);
         let f = std::fs::File::open("/dev/null").unwrap();
         assert_eq!(FdKind::of(&f).unwrap(), FdKind::Other);
+        assert_eq!(
+            fd_kind_and_regular(f.as_fd()).unwrap(),
+            (FdKind::Other, false)
+        );
+        let file = tempfile_for_kind_test();
+        assert_eq!(
+            fd_kind_and_regular(file.as_fd()).unwrap(),
+            (FdKind::Other, true)
+        );
+        assert_eq!(
+            fd_kind_and_regular(r.as_fd()).unwrap(),
+            (FdKind::Pipe, false)
+        );
+        assert_eq!(
+            fd_kind_and_regular(a.as_fd()).unwrap(),
+            (FdKind::Socket, false)
+        );
+    }
+
+    fn tempfile_for_kind_test() -> std::fs::File {
+        let path = std::env::temp_dir().join(format!("vectored-kind-test-{}", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        file
     }
 
     #[cfg(target_os = "linux")]

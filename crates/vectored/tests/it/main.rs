@@ -8,6 +8,7 @@ mod support;
 mod datagram;
 mod examples;
 mod faults;
+mod fd_coalesce;
 mod fd_file;
 mod fd_pipe;
 mod fd_socket;
