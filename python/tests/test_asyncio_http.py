@@ -194,3 +194,30 @@ def test_concurrent_keep_alive_clients(port: int) -> None:
     for t in threads:
         t.join(60)
     assert not errors, errors
+
+
+@pytest.mark.parametrize("keep_alive", [False, True], ids=["close", "keep-alive"])
+def test_ab(port: int, keep_alive: bool) -> None:
+    """ApacheBench, with and without keep-alive: every response complete, none failed."""
+    import re
+
+    from test_http_clients import require
+
+    require("ab", f"python/tests/test_asyncio_http.py::test_ab[{keep_alive}]")
+    n = 1000 if keep_alive else 300
+    args = ["ab", "-q", "-s", "30", *(["-k"] if keep_alive else []), "-n", str(n), "-c", "4"]
+    result = subprocess.run(
+        [*args, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, timeout=120
+    )
+    out = result.stdout
+    assert result.returncode == 0, (result.stdout, result.stderr)
+
+    def number(label: str) -> str | None:
+        match = re.search(rf"^\s*{re.escape(label)}\s+(\S+)", out, re.MULTILINE)
+        return match[1] if match else None
+
+    assert number("Complete requests:") == str(n), out
+    assert number("Failed requests:") == "0", out
+    assert number("Non-2xx responses:") is None, out
+    assert number("Document Length:") == str(len(HELLO)), out
+    assert number("Keep-Alive requests:") == (str(n) if keep_alive else None), out
