@@ -159,7 +159,7 @@ impl<'a> WriteQueue<'a> {
     /// datagram socket, one record per message on a stream or file; waiting on `EAGAIN` as
     /// `opts` allows.
     ///
-    /// - **Datagram sockets** (`SOCK_DGRAM`, found with one `getsockopt` per call; Linux): the
+    /// - **Datagram sockets** (`SOCK_DGRAM`, found with one `getsockopt` per call on a socket, after the `fstat` that finds the kind; Linux): the
     ///   messages go out in batches, as [`DatagramSender::send_queue`](crate::datagram::DatagramSender::send_queue) sends them with a new
     ///   sender: runs of equal sizes (the last may be shorter) as one segmented send
     ///   (`UDP_SEGMENT`) on UDP, the others in `sendmmsg` batches, with the fallback when the
@@ -223,8 +223,11 @@ impl<'a> WriteQueue<'a> {
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_messages_to_fd<Fd: AsFd>(&mut self, fd: Fd, opts: &FdOptions) -> Result<usize> {
         let fd = fd.as_fd();
+        let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
+        // Only a socket can be a datagram socket: files and pipes (O_APPEND records) are
+        // spared the `getsockopt`.
         #[cfg(target_os = "linux")]
-        if crate::datagram::is_datagram_socket(fd) {
+        if writer.is_socket() && crate::datagram::is_datagram_socket(fd) {
             return crate::datagram::DatagramSender::new()
                 .send_queue(fd, self, opts)
                 .map(|sent| sent.bytes())
@@ -234,7 +237,6 @@ impl<'a> WriteQueue<'a> {
                 });
         }
         // A message is one call whatever the write-sizing cap: it is never split.
-        let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
         let step = message_calls(|window| writer.write(window));
         drive_fd_write(&writer, &mut Messages::new(self), step, opts)
     }

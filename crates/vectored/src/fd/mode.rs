@@ -139,6 +139,13 @@ impl<'fd> FdWriter<'fd> {
         self.fd
     }
 
+    /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
+    /// only they, are written with `sendmsg`.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn is_socket(&self) -> bool {
+        self.mode == WriteMode::Sendmsg
+    }
+
     /// Runs a loop made of this writer's calls, with `SIGPIPE` blocked around it if the mode
     /// needs it; `is_epipe` tells from the loop's result whether it ended with `EPIPE`.
     pub(crate) fn run<T>(&self, body: impl FnOnce() -> T, is_epipe: impl FnOnce(&T) -> bool) -> T {
