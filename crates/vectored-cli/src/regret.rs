@@ -238,26 +238,11 @@ fn describe(cell: &CellRegret) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{SampleStats, StrategyResult, SyscallCounter};
+    use crate::report::tests::result;
     use crate::workload::Workload;
 
     fn cell(target: TargetKind, medians: &[(StrategyKind, u64)]) -> Cell {
-        let results = medians
-            .iter()
-            .map(|&(s, m)| {
-                StrategyResult::new(
-                    s,
-                    SampleStats {
-                        reps: 1,
-                        min_ns: m,
-                        median_ns: m,
-                        max_ns: m,
-                    },
-                    None,
-                    SyscallCounter::Unknown,
-                )
-            })
-            .collect();
+        let results = medians.iter().map(|&(s, m)| result(s, m)).collect();
         Cell::new(&Workload::uniform(4, 8), target, String::new(), results)
     }
 

@@ -503,24 +503,11 @@ fn format_syscalls(r: &StrategyResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{SampleStats, StrategyResult, SyscallCounter};
+    use crate::report::tests::result;
     use crate::workload::Workload;
 
     #[test]
     fn datagram_speed_ups_are_over_one_send_per_datagram() {
-        let result = |s, m| {
-            StrategyResult::new(
-                s,
-                SampleStats {
-                    reps: 1,
-                    min_ns: m,
-                    median_ns: m,
-                    max_ns: m,
-                },
-                None,
-                SyscallCounter::Unknown,
-            )
-        };
         let mut report = crate::report::tests::empty_report();
         report.cells = vec![
             Cell::new(

@@ -341,6 +341,22 @@ impl Report {
 pub(crate) mod tests {
     use super::*;
 
+    /// A result with every statistic equal to `median_ns` and no syscall count, for tests
+    /// of what is computed from the medians.
+    pub(crate) fn result(strategy: StrategyKind, median_ns: u64) -> StrategyResult {
+        StrategyResult::new(
+            strategy,
+            SampleStats {
+                reps: 1,
+                min_ns: median_ns,
+                median_ns,
+                max_ns: median_ns,
+            },
+            None,
+            SyscallCounter::Unknown,
+        )
+    }
+
     /// A report without cells, for tests of what is computed from the cells.
     pub(crate) fn empty_report() -> Report {
         Report {
