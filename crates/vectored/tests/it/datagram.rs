@@ -169,10 +169,11 @@ fn vectored_payloads_are_concatenated_per_datagram() {
     assert_eq!(recv_n(&rx, 100, 2048).0, want);
 }
 
-#[test]
-fn refused_segmentation_falls_back_without_loss_or_duplicates() {
+/// A connected pair whose sender has no UDP checksums, so that the kernel refuses every
+/// segmented send with `EINVAL` (checked with a probe, so the fallback tests cannot pass
+/// without the refusal).
+fn refusing_segmentation() -> (UdpSocket, UdpSocket) {
     let (tx, rx) = connected();
-    // No UDP checksums: the kernel refuses every segmented send with EINVAL.
     sys::set_no_check(&tx, true).unwrap();
     let probe = [IoSlice::new(&[0u8; 200])];
     let err = sys::sendmsg_to(
@@ -182,6 +183,12 @@ fn refused_segmentation_falls_back_without_loss_or_duplicates() {
     )
     .unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "refusal not forced");
+    (tx, rx)
+}
+
+#[test]
+fn refused_segmentation_falls_back_without_loss_or_duplicates() {
+    let (tx, rx) = refusing_segmentation();
 
     let mut lens = vec![512; 200];
     lens.extend([100; 30]);
@@ -566,16 +573,7 @@ fn queue_holds_exactly_the_unsent_messages_after_would_block() {
 
 #[test]
 fn queue_refused_segmentation_falls_back_without_loss_or_duplicates() {
-    let (tx, rx) = connected();
-    sys::set_no_check(&tx, true).unwrap();
-    let probe = [IoSlice::new(&[0u8; 200])];
-    let err = sys::sendmsg_to(
-        &tx,
-        &OutMessage::new(&probe).segment_size(Some(100)),
-        sys::SendFlags::empty(),
-    )
-    .unwrap_err();
-    assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "refusal not forced");
+    let (tx, rx) = refusing_segmentation();
     let mut lens = vec![512; 200];
     lens.extend([100; 30]);
     lens.push(40);
