@@ -102,11 +102,22 @@ fn staged_bytes(window: &[IoSlice<'_>]) -> usize {
     need
 }
 
+/// One descriptor of a staged call: window entry `i` by reference, or the next `bytes` of
+/// the staging buffer.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Ref(usize),
+    Staged(usize),
+}
+
 /// The staging buffer of one write-all loop: allocated at most once (as large as the first
-/// window needs, at most that window's bytes) and reused for every call.
+/// window needs, at most that window's bytes) and reused for every call, as is the list of
+/// the call's descriptors.
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
     buf: Vec<u8>,
+    /// The descriptors of the current call, laid out by the one [`plan`] pass that copies.
+    slots: Vec<Slot>,
     /// The staging room every call may use; fixed by the first window.
     capacity: usize,
     sized: bool,
@@ -131,30 +142,38 @@ impl Staging {
         if self.capacity == 0 || window.len() > IOV_MAX {
             return write(window);
         }
-        let lens = || window.iter().map(|s| s.len());
-        let buf = &mut self.buf;
+        let (buf, slots) = (&mut self.buf, &mut self.slots);
         buf.clear();
-        plan(lens(), self.capacity, |piece| {
-            if let Piece::Staged { entries, .. } = piece {
-                for slice in &window[entries] {
-                    buf.extend_from_slice(slice);
+        slots.clear();
+        plan(
+            window.iter().map(|s| s.len()),
+            self.capacity,
+            |piece| match piece {
+                Piece::Ref(i) => slots.push(Slot::Ref(i)),
+                Piece::Staged { bytes: 0, .. } => {}
+                Piece::Staged { entries, bytes } => {
+                    for slice in &window[entries] {
+                        buf.extend_from_slice(slice);
+                    }
+                    slots.push(Slot::Staged(bytes));
                 }
-            }
-        });
-        if buf.is_empty() {
+            },
+        );
+        if self.buf.is_empty() {
             return write(window);
         }
         let staged = &self.buf[..];
         let mut iovs: ArrayVec<IoSlice<'_>, IOV_MAX> = ArrayVec::new();
         let mut at = 0;
-        plan(lens(), self.capacity, |piece| match piece {
-            Piece::Ref(i) => iovs.push(window[i]),
-            Piece::Staged { bytes: 0, .. } => {}
-            Piece::Staged { bytes, .. } => {
-                iovs.push(IoSlice::new(&staged[at..at + bytes]));
-                at += bytes;
+        for &slot in &self.slots {
+            match slot {
+                Slot::Ref(i) => iovs.push(window[i]),
+                Slot::Staged(bytes) => {
+                    iovs.push(IoSlice::new(&staged[at..at + bytes]));
+                    at += bytes;
+                }
             }
-        });
+        }
         write(&iovs)
     }
 }
