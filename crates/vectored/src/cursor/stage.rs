@@ -2,9 +2,9 @@
 //!
 //! Where the kernel copies the data (sockets, pipes, regular files), each descriptor of a
 //! vectored call costs about 25–35 ns in the kernel's `copy_from_iter`, as much as a
-//! 400–500 byte `memcpy` (on `/dev/null`, which copies nothing, about 3 ns). So for one call's window, runs of small buffers
-//! are copied into one staging buffer and offered as one descriptor, while larger buffers are
-//! offered by reference. The staged list holds exactly the window's bytes, in order: a count
+//! 400–500 byte `memcpy` (on `/dev/null`, which copies nothing, about 3 ns). So for one
+//! call's window, runs of small buffers are copied into one staging buffer and offered as one
+//! descriptor, while larger buffers are offered by reference. The staged list holds exactly the window's bytes, in order: a count
 //! returned by the call advances the cursor as it would have without staging.
 //!
 //! Pure data: no system calls here.
