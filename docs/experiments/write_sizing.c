@@ -15,7 +15,8 @@
 // Environment: PIN=1 pins the writer to CPU 0 and the reader to CPU 1, so the reader always
 // runs on a CPU of its own (woken across CPUs, preempting whatever else runs there).
 // Strategies: writev with at most CAP bytes per call (CAP = uncapped, 256K, 64K, 32K, 16K, 8K,
-// 4K), one write per buffer, and concat (memcpy into one buffer, one write).
+// 4K), one write per buffer, concat (memcpy into one buffer, one write), and cap8K+look16
+// (8K calls plus one getrusage(RUSAGE_THREAD) every 16 calls: what the pipe pacer's look costs).
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -35,6 +36,8 @@ struct stats { long reads, nvcsw, nivcsw; };
 static int rfd, ctl[2], ack[2];
 static size_t readbuf = 262144;
 static int reader_is_process;
+// Marks the cap8K+look16 strategy in caps[] (a bit no real cap uses).
+#define LOOK ((size_t)1 << 62)
 
 static struct stats usage(void) {
   struct rusage u;
@@ -103,9 +106,9 @@ int main(int argc, char **argv) {
   pin(0);
   if (reader_is_process) { if ((child = fork()) == 0) { close(wfd); reader(0); _exit(0); } close(rfd); }
   else pthread_create(&t, 0, reader, 0);
-  size_t caps[] = {0, 256 << 10, 64 << 10, 32 << 10, 16 << 10, 8 << 10, 4 << 10, 1, 2};
-  const char *names[] = {"writev-uncapped", "writev-cap256K", "writev-cap64K", "writev-cap32K", "writev-cap16K", "writev-cap8K", "writev-cap4K", "write-each", "concat"};
-  enum { NS = 9 };
+  size_t caps[] = {0, 256 << 10, 64 << 10, 32 << 10, 16 << 10, 8 << 10, 4 << 10, 1, 2, (8 << 10) | LOOK};
+  const char *names[] = {"writev-uncapped", "writev-cap256K", "writev-cap64K", "writev-cap32K", "writev-cap16K", "writev-cap8K", "writev-cap4K", "write-each", "concat", "cap8K+look16"};
+  enum { NS = 10 };
   double *res = calloc(NS * reps, sizeof(double));
   double calls[NS] = {0}, reads[NS] = {0}, wv[NS] = {0}, wi[NS] = {0}, rv[NS] = {0}, ri[NS] = {0};
   for (int r = -1; r < reps; r++) for (int k = 0; k < NS; k++) {
@@ -123,7 +126,7 @@ int main(int argc, char **argv) {
     } else {
       int idx = 0; size_t off = 0;
       while (idx < n) {
-        struct iovec w[1024]; int kk = 0; size_t tot = 0; size_t cap = caps[c] ? caps[c] : (size_t)-1;
+        struct iovec w[1024]; int kk = 0; size_t tot = 0; size_t cap = caps[c] ? (caps[c] & ~(size_t)LOOK) : (size_t)-1;
         int j = idx; size_t o = off;
         while (j < n && kk < 1024 && tot < cap) {
           size_t len = iov[j].iov_len - o; if (tot + len > cap) len = cap - tot;
@@ -131,6 +134,8 @@ int main(int argc, char **argv) {
           if (o + len == iov[j].iov_len) { j++; o = 0; } else break;
         }
         ssize_t m = writev(wfd, w, kk); if (m < 0) return 4; ncalls++;
+        // cap8K+look16: what one getrusage every 16 calls costs a writer (the pacer's look).
+        if ((caps[c] & LOOK) && ncalls % 16 == 0) { struct rusage look; getrusage(RUSAGE_THREAD, &look); }
         while (m > 0) { size_t left = iov[idx].iov_len - off; if ((size_t)m >= left) { m -= left; idx++; off = 0; } else { off += m; m = 0; } }
       }
     }

@@ -237,7 +237,7 @@ impl<'a> WriteQueue<'a> {
                 });
         }
         // A message is one call whatever the write-sizing cap: it is never split.
-        let step = message_calls(|window| writer.write(window));
+        let step = message_calls(|window| writer.write_whole(window));
         drive_fd_write(&writer, &mut Messages::new(self), step, opts)
     }
 }

@@ -165,7 +165,12 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
         drive_fd_write(
             &writer,
             cursor,
-            writes(|window, _| staging.write(window, |iovs| writer.write(iovs))),
+            writes(|window, _| {
+                staging.size_for(window);
+                writer.paced(window, |part| {
+                    staging.write(part, |iovs| writer.write_whole(iovs))
+                })
+            }),
             opts,
         )
     } else {
@@ -448,6 +453,60 @@ mod sizing_tests {
         assert!(capped > 0 && capped % 3000 == 0, "{capped}");
         let whole = written(WriteSizing::Auto);
         assert_ne!(whole % 3000, 0, "{whole}");
+    }
+
+    /// Write calls made by this thread so far (`syscw` of `/proc/thread-self/io`).
+    #[cfg(target_os = "linux")]
+    fn write_calls() -> u64 {
+        let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+        io.lines()
+            .find_map(|line| line.strip_prefix("syscw: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap()
+    }
+
+    /// The automatic sizing on a blocking pipe with a reader: 8 KiB calls while the thread's
+    /// verdict is that readers have CPUs of their own, calls of the pipe's capacity once it
+    /// is that they share this thread's CPU; the same bytes either way.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn auto_sizing_paces_a_pipe_by_the_threads_verdict() {
+        use crate::fd::pace::{set_verdict_for_test, SMALL_CALL};
+        use std::io::Read;
+        std::thread::spawn(|| {
+            let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 253) as u8).collect();
+            let bufs: Vec<IoSlice<'_>> = data.chunks(1024).map(IoSlice::new).collect();
+            // The first pipe write of the process probes `RWF_NOSIGNAL` with a write of its
+            // own: make it before counting.
+            let (_r, w) = std::io::pipe().unwrap();
+            write_all_fd(&w, &[IoSlice::new(b"x")], &FdOptions::new()).unwrap();
+            let mut calls = Vec::new();
+            for shared in [false, true] {
+                set_verdict_for_test(shared);
+                let (mut r, w) = std::io::pipe().unwrap();
+                let capacity = rustix::pipe::fcntl_getpipe_size(&w).unwrap();
+                let reader = std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    r.read_to_end(&mut got).map(|_| got)
+                });
+                let before = write_calls();
+                let n = write_all_fd(&w, &bufs, &FdOptions::new()).unwrap();
+                calls.push((write_calls() - before, capacity));
+                drop(w);
+                assert_eq!(n, data.len());
+                assert!(reader.join().unwrap().unwrap() == data, "shared: {shared}");
+            }
+            let [(small, _), (whole, capacity)] = calls[..] else {
+                unreachable!()
+            };
+            assert_eq!(
+                small,
+                u64::try_from(data.len().div_ceil(SMALL_CALL)).unwrap()
+            );
+            assert_eq!(whole, u64::try_from(data.len().div_ceil(capacity)).unwrap());
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -124,6 +124,17 @@ pub(crate) struct Staging {
 }
 
 impl Staging {
+    /// Sizes the staging buffer for `window` if it is not sized yet: as large as its runs
+    /// of small buffers need. A paced loop sizes it by the whole window before offering a
+    /// part of it, so that later windows offered whole fit too.
+    pub(crate) fn size_for(&mut self, window: &[IoSlice<'_>]) {
+        if !self.sized {
+            self.sized = true;
+            self.capacity = staged_bytes(window);
+            self.buf = Vec::with_capacity(self.capacity);
+        }
+    }
+
     /// Makes the one call `write` for `window`, with runs of small buffers staged (see
     /// [`plan`]); the list `write` gets holds exactly the window's bytes, in order, in at
     /// most as many descriptors.
@@ -132,11 +143,7 @@ impl Staging {
         window: &[IoSlice<'_>],
         write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        if !self.sized {
-            self.sized = true;
-            self.capacity = staged_bytes(window);
-            self.buf = Vec::with_capacity(self.capacity);
-        }
+        self.size_for(window);
         // Nothing to stage, or a window longer than a call takes (never from the cursor):
         // the window as it is.
         if self.capacity == 0 || window.len() > IOV_MAX {

@@ -4,6 +4,8 @@
 
 mod mode;
 mod options;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) mod pace;
 pub(crate) mod sizing;
 mod wait;
 

@@ -7,6 +7,8 @@ use std::os::fd::AsFd;
 use std::os::fd::BorrowedFd;
 
 use super::options::FdOptions;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::pace::Pacer;
 use super::sizing;
 use crate::sys::{self, FdKind};
 
@@ -95,6 +97,9 @@ pub(crate) struct FdWriter<'fd> {
     /// Whether the kernel copies what is written (socket, pipe, regular file): where
     /// coalescing small buffers pays.
     copies: bool,
+    /// Paces the calls to a pipe under the automatic sizing (`fd/pace.rs`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pacer: Option<Pacer>,
 }
 
 impl<'fd> FdWriter<'fd> {
@@ -106,12 +111,13 @@ impl<'fd> FdWriter<'fd> {
     /// The `fstat` error.
     pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
         let (kind, regular) = opts.fd_kind_and_regular(fd)?;
-        let mut writer = Self::with_mode(
-            fd,
-            WriteMode::for_kind(kind),
-            sizing::bytes_per_call(opts.sizing(), kind, fd),
-        );
+        let size = sizing::call_size(opts.sizing(), kind, fd);
+        let mut writer = Self::with_mode(fd, WriteMode::for_kind(kind), size.max_bytes);
         writer.copies = copies(kind, regular);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if size.paced {
+            writer.pacer = Pacer::new();
+        }
         Ok(writer)
     }
 
@@ -121,6 +127,8 @@ impl<'fd> FdWriter<'fd> {
             mode,
             bytes_per_call,
             copies: false,
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            pacer: None,
         }
     }
 
@@ -130,7 +138,7 @@ impl<'fd> FdWriter<'fd> {
         self.copies
     }
 
-    /// The most bytes one call may offer.
+    /// The most bytes one window may offer (a pacer may offer less of it per call).
     pub(crate) fn bytes_per_call(&self) -> usize {
         self.bytes_per_call
     }
@@ -156,9 +164,35 @@ impl<'fd> FdWriter<'fd> {
         }
     }
 
-    /// One write call.
+    /// One write call on the part of `window` the pacer offers (all of it when not paced).
     #[inline]
     pub(crate) fn write(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.paced(window, |part| self.write_whole(part))
+    }
+
+    /// Runs `call`, which must make exactly one write call of this writer, on the part of
+    /// `window` the pacer offers (all of it when not paced): for loops that transform the
+    /// window first (coalescing).
+    #[inline]
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(clippy::unused_self) // Only Linux paces.
+    )]
+    pub(crate) fn paced(
+        &self,
+        window: &[IoSlice<'_>],
+        call: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(pacer) = &self.pacer {
+            return pacer.write(window, call);
+        }
+        call(window)
+    }
+
+    /// One write call on the whole of `window`, never paced: a message is one call.
+    #[inline]
+    pub(crate) fn write_whole(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
         self.mode.write(self.fd, window)
     }
 }

@@ -334,30 +334,35 @@ impl fmt::Debug for FdOptions {
 /// [`MAX_BYTES_PER_CALL`](crate::MAX_BYTES_PER_CALL) bytes, and the loops still write every
 /// byte: a cap only splits the data into more calls.
 ///
-/// # The automatic rule and its trade-off
+/// # The automatic rule
 ///
 /// | fd kind | bytes per call under [`Auto`](Self::Auto) |
 /// |---|---|
-/// | pipe / FIFO | half its capacity: `F_GETPIPE_SZ / 2` (32 KiB for the default 64 KiB pipe, and where the capacity cannot be asked), at least 4 KiB |
+/// | pipe / FIFO, Linux | paced: 8 KiB per call while the pipe's reader drains on a CPU of its own, the pipe's capacity (`F_GETPIPE_SZ`) per call while it shares the writer's CPU |
+/// | pipe / FIFO, other systems | half its capacity (32 KiB for the usual 64 KiB pipe), at least 4 KiB |
 /// | socket (stream or datagram) | no cap (a datagram is one call anyway) |
 /// | file, `/dev/null`, other | no cap: one call per `IOV_MAX` buffers |
 ///
 /// On a pipe, one uncapped call makes writer and reader strictly alternate: the writer
 /// fills the 64 KiB pipe and sleeps, the reader empties it and sleeps, one hand-over per
 /// 64 KiB. When the reader has a CPU of its own (the usual `prog | consumer` on an idle
-/// machine) each hand-over is a cross-CPU wake-up, and an uncapped loop measured 1.4–5.9×
-/// behind the best strategy. A call of half the pipe never fills an empty pipe, so the
-/// reader drains one half while the writer fills the other: at worst 1.3–1.7× behind the
-/// best in the same kind of runs (geometric mean 1.16–1.23×). The price is paid when the
-/// reader shares the writer's CPU (the other CPUs busy): twice the hand-overs, a geometric
-/// mean of 1.15–1.47× behind the best over the measured pipe cells, where an uncapped call
-/// ([`Unlimited`](Self::Unlimited)) was at 1.01–1.19×.
-/// No fixed cap measured within 1.10× in both regimes; half the pipe has the smallest worst
-/// case. Stream sockets stream inside one call already (a cap only added calls), and files
-/// gain nothing from smaller calls. Measurements and mechanism: `BENCHMARKS.md`, "No regret".
+/// machine) each hand-over is a cross-CPU wake-up, and 8 KiB calls, which keep the reader
+/// draining while the writer copies, are 2–4× faster than calls of the whole pipe. When the
+/// reader shares the writer's CPU (the other CPUs busy), every call that wakes it is a
+/// context switch, and calls of the whole pipe are up to 1.9× faster than 8 KiB calls. No
+/// fixed size is good in both regimes, so on Linux the loops tell them apart by how often
+/// the writing thread gives up its CPU during its small calls (`getrusage(RUSAGE_THREAD)`,
+/// counted when a loop ends and every 256 calls of a long one): in a quarter of the calls
+/// or more, the reader shares the CPU. The verdict is kept per thread for its next loops,
+/// which try small calls again every 16 loops. Where that count is not available, half the
+/// pipe is the fixed size with the smallest worst case (1.3–1.7× behind the best in either
+/// regime). Stream sockets stream inside one call already (a cap only added calls), and
+/// files gain nothing from smaller calls. Measurements and mechanism: `BENCHMARKS.md`,
+/// "No regret".
 ///
-/// So: if your pipe's reader surely shares your CPU, [`Unlimited`](Self::Unlimited) is
-/// faster; if it surely has its own, `Fixed(16 * 1024)` is as good as the default.
+/// So: if your pipe's reader surely shares your CPU, [`Unlimited`](Self::Unlimited) saves
+/// the pacer's occasional small-call probes; if it surely has its own, `Fixed(8 * 1024)`
+/// saves the first loop's judgement.
 ///
 /// # Examples
 ///
@@ -371,10 +376,10 @@ impl fmt::Debug for FdOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum WriteSizing {
-    /// The crate's rule for the fd's kind (see above): a pipe gets at most half its
-    /// capacity per call, which lets a reader on another CPU drain one half while the
-    /// writer fills the other; sockets, files and everything else get the whole window
-    /// (one call per [`IOV_MAX`](crate::IOV_MAX) buffers).
+    /// The crate's rule for the fd's kind (see above): a pipe gets calls paced to where
+    /// its reader runs (8 KiB or the whole pipe; half the pipe off Linux); sockets, files
+    /// and everything else get the whole window (one call per
+    /// [`IOV_MAX`](crate::IOV_MAX) buffers).
     #[default]
     Auto,
     /// At most this many bytes per call (0 counts as 1).

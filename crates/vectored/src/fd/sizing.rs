@@ -8,33 +8,31 @@
 //!
 //! | fd kind | bytes per call |
 //! |---|---|
-//! | pipe / FIFO | half the pipe's capacity (`F_GETPIPE_SZ / 2`; 32 KiB if unknown or off Linux; never below 4 KiB) |
+//! | pipe / FIFO, Linux | paced (`fd/pace.rs`): 8 KiB while the reader drains on a CPU of its own, the pipe's capacity (`F_GETPIPE_SZ`) while it shares the writer's CPU |
+//! | pipe / FIFO, elsewhere | half the pipe's capacity (32 KiB for the usual 64 KiB; never below 4 KiB) |
 //! | socket (stream or datagram) | no cap |
 //! | file, `/dev/null`, other | no cap: one call per `IOV_MAX` window |
 //!
 //! From the write-sizing measurements of 2026-12-02 (`BENCHMARKS.md`, "No regret";
-//! `docs/experiments/write_sizing.c`; `docs/bench/2026-12-02-half-pipe-placement.json`): an
-//! uncapped `writev` to a pipe makes writer and reader alternate on full pipes (one sleep
-//! and one wake-up per 64 KiB on each side), which costs 1.4–5.9× when the reader has a CPU
-//! of its own. A call of half the capacity never fills an empty pipe, so the reader (woken
-//! at the end of the call) drains one half while the writer fills the other: worst 1.3–1.7×
-//! with an own-CPU reader. The price is paid when the reader shares the writer's CPU (twice
-//! the hand-overs): a geometric mean of 1.15–1.47× behind the best (uncapped: 1.01–1.19×)
-//! over the pipe cells of `docs/bench/2026-12-02-{half-pipe,after}-placement.json`. Unix
-//! stream sockets already pipeline inside one `sendmsg` (uncapped was best or tied in every
-//! cell), and files gain nothing from smaller calls.
+//! `docs/experiments/write_sizing.c`): an uncapped `writev` to a pipe makes writer and
+//! reader alternate on full pipes (one sleep and one wake-up per 64 KiB on each side), which
+//! costs 2–5× when the reader has a CPU of its own, where 8 KiB calls keep it draining
+//! concurrently; when the reader shares the writer's CPU, calls of the whole pipe make the
+//! fewest hand-overs and 8 KiB calls cost up to 1.9×. No fixed size is within 1.10× in both
+//! regimes, so on Linux the pacer tells them apart by the writer's preemptions. Without it,
+//! half the pipe is the fixed size with the smallest worst case (1.3–1.7× in either regime).
+//! Unix stream sockets already pipeline inside one `sendmsg` (uncapped was best or tied in
+//! every cell), and files gain nothing from smaller calls.
 //!
 //! # Tried and rejected: pacing by `FIONREAD`
 //!
 //! A pacer that looked at the pipe after each call (`FIONREAD`) and went uncapped once the
-//! writer had waited twice for room without seeing the reader drain concurrently (the
-//! shared-CPU signature) lost to this fixed rule in both regimes: worst ratio to the best
-//! strategy 2.06× / 4.00× (shared / own CPU) against 1.87× / 3.12×, and 4.69× / 4.26×
-//! against 1.38× / 1.93× in a second run (`docs/bench/2026-12-02-adaptive-try-{1,2}.json`,
-//! where `vectored-write-all-fd` is the pacer and `capped-half-pipe` this rule). A reader
-//! woken on another CPU takes longer to start (~150–200 µs here) than the writer takes to
-//! fill the pipe, so the first waits look the same in both regimes, and the pacer uncapped
-//! where it should not have (the queue flush up to 16× behind with an own-CPU reader).
+//! writer had waited twice for room without seeing the reader drain concurrently lost to
+//! the fixed half-pipe rule in both regimes (`docs/bench/2026-12-02-adaptive-try-{1,2}.json`):
+//! a reader woken on another CPU takes longer to start than the writer takes to fill the
+//! pipe, so the first waits look the same in both regimes. The preemption count does not
+//! depend on the reader's start-up: a reader on the writer's CPU preempts it after most calls,
+//! a reader elsewhere almost never does.
 
 use std::os::fd::BorrowedFd;
 
@@ -49,22 +47,53 @@ const DEFAULT_PIPE_CAPACITY: usize = 64 * 1024;
 /// The smallest automatic pipe cap: one page, below which every call is a hand-over.
 const MIN_PIPE_CAP: usize = 4096;
 
-/// The byte cap per write call for an fd of `kind` under `sizing`.
-pub(crate) fn bytes_per_call(sizing: WriteSizing, kind: FdKind, fd: BorrowedFd<'_>) -> usize {
+/// How the calls of one loop are sized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallSize {
+    /// The most bytes a window offers.
+    pub(crate) max_bytes: usize,
+    /// Whether a pacer offers less of each window (see `fd/pace.rs`).
+    pub(crate) paced: bool,
+}
+
+impl CallSize {
+    const fn fixed(max_bytes: usize) -> Self {
+        Self {
+            max_bytes,
+            paced: false,
+        }
+    }
+}
+
+/// The byte cap per window for an fd of `kind` under `sizing`.
+#[cfg(test)]
+fn bytes_per_call(sizing: WriteSizing, kind: FdKind, fd: BorrowedFd<'_>) -> usize {
+    call_size(sizing, kind, fd).max_bytes
+}
+
+/// The sizing of the calls to an fd of `kind` under `sizing`.
+pub(crate) fn call_size(sizing: WriteSizing, kind: FdKind, fd: BorrowedFd<'_>) -> CallSize {
     match sizing {
         WriteSizing::Auto => auto(kind, fd),
-        WriteSizing::Fixed(bytes) => bytes.clamp(1, MAX_BYTES_PER_CALL),
-        WriteSizing::Unlimited => MAX_BYTES_PER_CALL,
+        WriteSizing::Fixed(bytes) => CallSize::fixed(bytes.clamp(1, MAX_BYTES_PER_CALL)),
+        WriteSizing::Unlimited => CallSize::fixed(MAX_BYTES_PER_CALL),
     }
 }
 
 /// The `Auto` rule (see the module docs).
-fn auto(kind: FdKind, fd: BorrowedFd<'_>) -> usize {
+fn auto(kind: FdKind, fd: BorrowedFd<'_>) -> CallSize {
     match kind {
-        FdKind::Pipe => half_pipe(pipe_capacity(fd)),
-        FdKind::Socket | FdKind::Other => MAX_BYTES_PER_CALL,
+        FdKind::Pipe if PACED => CallSize {
+            max_bytes: pipe_capacity(fd).clamp(MIN_PIPE_CAP, MAX_BYTES_PER_CALL),
+            paced: true,
+        },
+        FdKind::Pipe => CallSize::fixed(half_pipe(pipe_capacity(fd))),
+        FdKind::Socket | FdKind::Other => CallSize::fixed(MAX_BYTES_PER_CALL),
     }
 }
+
+/// Whether pipes are paced here: where the writer's preemptions can be counted.
+const PACED: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 /// Half a pipe of `capacity` bytes, at least [`MIN_PIPE_CAP`].
 fn half_pipe(capacity: usize) -> usize {
@@ -90,30 +119,41 @@ mod tests {
     const K32: usize = 32 * 1024;
 
     #[test]
-    fn auto_caps_pipes_at_half_their_capacity() {
+    fn auto_paces_pipes_over_windows_of_their_capacity() {
         let (r, w) = std::io::pipe().unwrap();
         let fd = w.as_fd();
+        let paced = |max_bytes| CallSize {
+            max_bytes,
+            paced: true,
+        };
         #[cfg(target_os = "linux")]
         {
-            assert_eq!(bytes_per_call(WriteSizing::Auto, FdKind::Pipe, fd), K32);
-            let grown = rustix::pipe::fcntl_setpipe_size(fd, 256 * 1024).unwrap();
             assert_eq!(
-                bytes_per_call(WriteSizing::Auto, FdKind::Pipe, fd),
-                grown / 2
+                call_size(WriteSizing::Auto, FdKind::Pipe, fd),
+                paced(2 * K32)
             );
-            // One page: the cap does not go below a page.
+            let grown = rustix::pipe::fcntl_setpipe_size(fd, 256 * 1024).unwrap();
+            assert_eq!(call_size(WriteSizing::Auto, FdKind::Pipe, fd), paced(grown));
+            // One page: the window does not go below a page.
             rustix::pipe::fcntl_setpipe_size(fd, 4096).unwrap();
             assert_eq!(
-                bytes_per_call(WriteSizing::Auto, FdKind::Pipe, fd),
-                MIN_PIPE_CAP
+                call_size(WriteSizing::Auto, FdKind::Pipe, fd),
+                paced(MIN_PIPE_CAP)
             );
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         assert_eq!(
-            bytes_per_call(WriteSizing::Auto, FdKind::Pipe, fd),
-            DEFAULT_PIPE_CAPACITY / 2
+            call_size(WriteSizing::Auto, FdKind::Pipe, fd),
+            CallSize::fixed(DEFAULT_PIPE_CAPACITY / 2)
         );
         drop(r);
+    }
+
+    #[test]
+    fn half_a_pipe_is_the_fixed_rule_without_a_pacer() {
+        assert_eq!(half_pipe(64 * 1024), K32);
+        assert_eq!(half_pipe(1024 * 1024), 512 * 1024);
+        assert_eq!(half_pipe(4096), MIN_PIPE_CAP);
     }
 
     #[test]
@@ -140,9 +180,14 @@ mod tests {
     fn a_pipe_that_cannot_be_asked_gets_the_default() {
         // A non-pipe fd declared as a pipe: F_GETPIPE_SZ fails (EBADF/EINVAL).
         let null = std::fs::File::create("/dev/null").unwrap();
+        let expected = if PACED {
+            DEFAULT_PIPE_CAPACITY
+        } else {
+            DEFAULT_PIPE_CAPACITY / 2
+        };
         assert_eq!(
             bytes_per_call(WriteSizing::Auto, FdKind::Pipe, null.as_fd()),
-            DEFAULT_PIPE_CAPACITY / 2
+            expected
         );
     }
 
@@ -163,6 +208,9 @@ mod tests {
             bytes_per_call(WriteSizing::Unlimited, FdKind::Pipe, fd),
             MAX_BYTES_PER_CALL
         );
+        for sizing in [WriteSizing::Fixed(4096), WriteSizing::Unlimited] {
+            assert!(!call_size(sizing, FdKind::Pipe, fd).paced, "{sizing:?}");
+        }
         drop(r);
     }
 }
