@@ -116,7 +116,7 @@ impl<'fd> FdWriter<'fd> {
         writer.copies = copies(kind, regular);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if size.paced {
-            writer.pacer = Pacer::new();
+            writer.pacer = Some(Pacer::new());
         }
         Ok(writer)
     }

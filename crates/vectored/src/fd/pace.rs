@@ -97,8 +97,12 @@ struct State {
     calls: u32,
     /// Calls until the next look or mode change.
     span: u32,
-    /// The thread's context switches when the calls began to be counted.
-    mark: u64,
+    /// The thread's context switches when the calls began to be counted; `None` until the
+    /// loop's second call, so that a loop of one call (most small writes) makes no
+    /// `getrusage` at all.
+    mark: Option<u64>,
+    /// Whether the loop's first call (never counted) was made.
+    first_done: bool,
 }
 
 /// The pacer of one loop call on a pipe (see the module docs).
@@ -108,24 +112,22 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer starting from this thread's verdict; `None` where the context switches
-    /// cannot be counted (then the caller keeps a fixed size).
-    pub(crate) fn new() -> Option<Self> {
-        let mark = sys::thread_switches()?;
+    /// A pacer starting from this thread's verdict.
+    pub(crate) fn new() -> Self {
         let mut verdict = VERDICT.get();
         let state = if !verdict.shared {
-            State::small(SMALL_SPAN, mark)
+            State::small(SMALL_SPAN, None)
         } else if verdict.whole_loops >= PROBE_EVERY {
             verdict.whole_loops = 0;
-            State::small(PROBE_CALLS, mark)
+            State::small(PROBE_CALLS, None)
         } else {
             verdict.whole_loops += 1;
-            State::whole(mark)
+            State::whole(None)
         };
         VERDICT.set(verdict);
-        Some(Self {
+        Self {
             state: Cell::new(state),
-        })
+        }
     }
 
     /// Makes one call with `call` on the part of `window` the current mode offers, then
@@ -137,13 +139,21 @@ impl Pacer {
         call: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         let mut state = self.state.get();
+        if state.first_done && state.mark.is_none() {
+            // The loop's second call: counting starts (see `State::mark`).
+            state.mark = sys::thread_switches();
+        }
         let result = match state.mode {
             Mode::Whole => call(window),
             Mode::Small => with_prefix(window, SMALL_CALL, call),
         };
-        state.calls += 1;
-        if state.calls == state.span {
-            state = state.next();
+        if state.first_done {
+            state.calls += 1;
+            if state.calls == state.span {
+                state = state.next();
+            }
+        } else {
+            state.first_done = true;
         }
         self.state.set(state);
         result
@@ -167,32 +177,35 @@ impl Pacer {
 }
 
 impl State {
-    fn small(span: u32, mark: u64) -> Self {
+    fn small(span: u32, mark: Option<u64>) -> Self {
         Self {
             mode: Mode::Small,
             calls: 0,
             span,
             mark,
+            first_done: mark.is_some(),
         }
     }
 
-    fn whole(mark: u64) -> Self {
+    fn whole(mark: Option<u64>) -> Self {
         Self {
             mode: Mode::Whole,
             calls: 0,
             span: WHOLE_SPAN,
             mark,
+            first_done: mark.is_some(),
         }
     }
 
     /// At the end of a span: small calls are judged (and the verdict recorded); whole-pipe
     /// calls give way to a probe.
     fn next(self) -> Self {
-        let Some(now) = sys::thread_switches() else {
+        let (Some(mark), Some(now)) = (self.mark, sys::thread_switches()) else {
             return Self { calls: 0, ..self };
         };
+        let now = Some(now);
         match self.mode {
-            Mode::Small => match Pacer::mode_after(self.calls, now.saturating_sub(self.mark)) {
+            Mode::Small => match Pacer::mode_after(self.calls, switches(mark, now)) {
                 Mode::Small => {
                     record(false);
                     Self::small(SMALL_SPAN, now)
@@ -205,6 +218,11 @@ impl State {
             Mode::Whole => Self::small(PROBE_CALLS, now),
         }
     }
+}
+
+/// Context switches from `mark` to `now` (none if `now` could not be read).
+fn switches(mark: u64, now: Option<u64>) -> u64 {
+    now.map_or(0, |now| now.saturating_sub(mark))
 }
 
 /// Sets this thread's verdict, for tests of the loops that use the pacer.
@@ -225,10 +243,12 @@ impl Drop for Pacer {
     /// Judges the small calls of a loop that ended before its next look.
     fn drop(&mut self) {
         let state = self.state.get();
-        if state.mode == Mode::Small && state.calls >= MIN_CALLS_FOR_VERDICT {
-            if let Some(now) = sys::thread_switches() {
-                let mode = Self::mode_after(state.calls, now.saturating_sub(state.mark));
-                record(mode == Mode::Whole);
+        if let (Mode::Small, Some(mark)) = (state.mode, state.mark) {
+            if state.calls >= MIN_CALLS_FOR_VERDICT {
+                if let Some(now) = sys::thread_switches() {
+                    let mode = Self::mode_after(state.calls, now.saturating_sub(mark));
+                    record(mode == Mode::Whole);
+                }
             }
         }
     }
@@ -345,16 +365,16 @@ mod tests {
     #[test]
     fn loops_start_from_the_threads_verdict_and_probe_now_and_then() {
         on_fresh_thread(|| {
-            assert_eq!(Pacer::new().unwrap().mode(), Mode::Small);
+            assert_eq!(Pacer::new().mode(), Mode::Small);
             record(true);
             let modes: Vec<Mode> = (0..2 * (PROBE_EVERY + 1))
-                .map(|_| Pacer::new().unwrap().mode())
+                .map(|_| Pacer::new().mode())
                 .collect();
             let probes = modes.iter().filter(|&&m| m == Mode::Small).count();
             assert_eq!(probes, 2, "{modes:?}");
             assert_eq!(modes[usize::try_from(PROBE_EVERY).unwrap()], Mode::Small);
             record(false);
-            assert_eq!(Pacer::new().unwrap().mode(), Mode::Small);
+            assert_eq!(Pacer::new().mode(), Mode::Small);
         });
     }
 
@@ -363,7 +383,7 @@ mod tests {
         on_fresh_thread(|| {
             record(true);
             let pacer = Pacer {
-                state: Cell::new(State::small(SMALL_SPAN, sys::thread_switches().unwrap())),
+                state: Cell::new(State::small(SMALL_SPAN, sys::thread_switches())),
             };
             // 64 instant calls: 16 switches in a few µs are out of reach even on a busy CPU.
             for _ in 0..64 {
@@ -377,8 +397,9 @@ mod tests {
     #[test]
     fn small_calls_that_give_up_the_cpu_leave_a_shared_verdict() {
         on_fresh_thread(|| {
-            let pacer = Pacer::new().unwrap();
-            for _ in 0..MIN_CALLS_FOR_VERDICT {
+            let pacer = Pacer::new();
+            // The loop's first call is not counted: one more than the minimum.
+            for _ in 0..=MIN_CALLS_FOR_VERDICT {
                 // Each call sleeps: a voluntary switch, as on a full pipe.
                 pacer
                     .write(&[IoSlice::new(b"x")], |w| {
@@ -389,19 +410,20 @@ mod tests {
             }
             drop(pacer);
             assert!(VERDICT.get().shared);
-            assert_eq!(Pacer::new().unwrap().mode(), Mode::Whole);
+            assert_eq!(Pacer::new().mode(), Mode::Whole);
         });
     }
 
     #[test]
     fn a_long_loop_looks_at_the_end_of_each_span() {
         on_fresh_thread(|| {
-            let pacer = Pacer::new().unwrap();
+            let pacer = Pacer::new();
             let sleepy = |w: &[IoSlice<'_>]| {
                 std::thread::sleep(std::time::Duration::from_micros(20));
                 Ok(w.len())
             };
-            for _ in 0..SMALL_SPAN {
+            // The loop's first call is not counted: one more than a span.
+            for _ in 0..=SMALL_SPAN {
                 pacer.write(&[IoSlice::new(b"x")], sleepy).unwrap();
             }
             assert_eq!(pacer.mode(), Mode::Whole, "sleeping small calls");
@@ -417,11 +439,23 @@ mod tests {
     }
 
     #[test]
+    fn a_loop_of_one_call_looks_at_nothing() {
+        on_fresh_thread(|| {
+            let pacer = Pacer::new();
+            pacer.write(&[IoSlice::new(b"x")], |w| Ok(w.len())).unwrap();
+            assert_eq!(pacer.state.get().mark, None);
+            record(true);
+            drop(pacer);
+            assert!(VERDICT.get().shared, "no verdict from one call");
+        });
+    }
+
+    #[test]
     fn small_mode_offers_at_most_a_small_call() {
         let data = vec![1u8; 100_000];
         for (state, expected) in [
-            (State::small(SMALL_SPAN, 0), SMALL_CALL),
-            (State::whole(0), data.len()),
+            (State::small(SMALL_SPAN, Some(0)), SMALL_CALL),
+            (State::whole(Some(0)), data.len()),
         ] {
             let pacer = Pacer {
                 state: Cell::new(state),
