@@ -12,8 +12,8 @@ use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::cursor::Staging,
-    crate::driver::drive_fd_write,
+    crate::cursor::{Staging, SMALL},
+    crate::driver::{drive_fd_write, Source},
     crate::fd::{FdOptions, FdWriter},
     std::os::fd::AsFd,
 };
@@ -162,15 +162,34 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.copies() && opts.coalesces() {
         let mut staging = Staging::default();
+        let mut source = Extending { cursor, offered: 0 };
         drive_fd_write(
             &writer,
-            cursor,
-            writes(|window, _| {
+            &mut source,
+            |source: &mut Extending<'_, '_, N>| {
+                let budget = writer.call_budget();
+                let room = usize::MAX - source.cursor.transferred();
+                let (window, bytes, after) = source.cursor.window_and_rest();
+                if window.is_empty() {
+                    return None;
+                }
                 staging.size_for(window);
-                writer.paced(window, |part| {
-                    staging.write(part, |iovs| writer.write_whole(iovs))
+                let (extra, extra_bytes) = if bytes < budget && ends_small(window) {
+                    small_prefix(after, (budget - bytes).min(EXTEND_MAX).min(room - bytes))
+                } else {
+                    (&after[..0], 0)
+                };
+                source.offered = bytes + extra_bytes;
+                Some(if extra.is_empty() {
+                    writer.paced(window, |part| {
+                        staging.write(part, |iovs| writer.write_whole(iovs))
+                    })
+                } else {
+                    writer.counted(|| {
+                        staging.write_extended(window, extra, |iovs| writer.write_whole(iovs))
+                    })
                 })
-            }),
+            },
             opts,
         )
     } else {
@@ -180,6 +199,60 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
             writes(|window, _| writer.write(window)),
             opts,
         )
+    }
+}
+
+/// The most bytes of small buffers past the cursor's window that one coalescing call adds:
+/// a window holds at most [`IOV_MAX`](crate::IOV_MAX) buffers, which for 16-byte records is
+/// 16 KiB per call; past it, small buffers are staged too, up to the call's byte budget and
+/// this bound on the staging buffer.
+#[cfg(unix)]
+const EXTEND_MAX: usize = 256 * 1024;
+
+/// Whether the window ends with a small buffer, so that small buffers after it extend its
+/// last run without adding a descriptor.
+#[cfg(unix)]
+fn ends_small(window: &[IoSlice<'_>]) -> bool {
+    window.last().is_some_and(|last| last.len() < SMALL)
+}
+
+/// The longest prefix of `bufs` made of small buffers and holding at most `room` bytes:
+/// (the buffers, their bytes).
+#[cfg(unix)]
+fn small_prefix<'b, 's>(bufs: &'b [IoSlice<'s>], room: usize) -> (&'b [IoSlice<'s>], usize) {
+    let mut bytes = 0;
+    for (i, buf) in bufs.iter().enumerate() {
+        if buf.len() >= SMALL || buf.len() > room - bytes {
+            return (&bufs[..i], bytes);
+        }
+        bytes += buf.len();
+    }
+    (bufs, bytes)
+}
+
+/// A write-all cursor whose calls may also take small buffers past its window (see
+/// [`Staging::write_extended`]): `offered` is what the last call offered in all.
+#[cfg(unix)]
+struct Extending<'c, 's, const N: usize> {
+    cursor: &'c mut IoCursor<'s, N>,
+    offered: usize,
+}
+
+#[cfg(unix)]
+impl<const N: usize> Source for Extending<'_, '_, N> {
+    fn offered(&self) -> usize {
+        self.offered
+    }
+    fn advance(&mut self, n: usize) -> std::io::Result<()> {
+        self.cursor
+            .advance_past_window(n)
+            .map_err(std::io::Error::from)
+    }
+    fn transferred(&self) -> usize {
+        self.cursor.transferred()
+    }
+    fn finish(&self) -> std::io::Result<()> {
+        Source::finish(&*self.cursor)
     }
 }
 
@@ -507,6 +580,56 @@ mod sizing_tests {
         })
         .join()
         .unwrap();
+    }
+
+    /// Tiny records are not held to `IOV_MAX` per call where the kernel copies: runs of
+    /// small buffers past a window ride along in its call, up to `EXTEND_MAX` more bytes.
+    /// (Counted on a regular file: `syscw` counts `write`-family calls, not `sendmsg`.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn tiny_records_take_few_calls() {
+        let records: Vec<[u8; 16]> = (0..100_000u32)
+            .map(|i| {
+                let mut r = [0u8; 16];
+                r[..4].copy_from_slice(&i.to_le_bytes());
+                r
+            })
+            .collect();
+        let bufs: Vec<IoSlice<'_>> = records.iter().map(|r| IoSlice::new(r)).collect();
+        let expected: Vec<u8> = records.concat();
+        let path = std::env::temp_dir().join(format!("vectored-tiny-{}", std::process::id()));
+        let mut calls = Vec::new();
+        for opts in [FdOptions::new(), FdOptions::new().coalesce(false)] {
+            let file = std::fs::File::create(&path).unwrap();
+            let before = write_calls();
+            let n = write_all_fd(&file, &bufs, &opts).unwrap();
+            calls.push(write_calls() - before);
+            assert_eq!(n, expected.len());
+            assert!(std::fs::read(&path).unwrap() == expected, "{opts:?}");
+        }
+        std::fs::remove_file(&path).unwrap();
+        // 1.6 MB in calls of one window (16 KiB) plus up to 256 KiB: 6 or 7 calls, where
+        // one window per call (coalescing off) takes 98.
+        let most = expected.len().div_ceil(EXTEND_MAX + 16 * crate::IOV_MAX) + 1;
+        assert!(calls[0] <= u64::try_from(most).unwrap(), "{calls:?}");
+        assert_eq!(calls[1], 98, "{calls:?}");
+    }
+
+    #[test]
+    fn small_prefixes_stop_at_a_large_buffer_or_the_room() {
+        let (small, large) = ([7u8; 100], [7u8; 300]);
+        let bufs = [
+            IoSlice::new(&small),
+            IoSlice::new(&small),
+            IoSlice::new(&large),
+            IoSlice::new(&small),
+        ];
+        let lens = |(p, bytes): (&[IoSlice<'_>], usize)| (p.len(), bytes);
+        assert_eq!(lens(small_prefix(&bufs, 1000)), (2, 200));
+        assert_eq!(lens(small_prefix(&bufs, 150)), (1, 100));
+        assert_eq!(lens(small_prefix(&bufs, 99)), (0, 0));
+        assert_eq!(lens(small_prefix(&bufs[3..], 1000)), (1, 100));
+        assert_eq!(lens(small_prefix(&[], 1000)), (0, 0));
     }
 
     #[test]

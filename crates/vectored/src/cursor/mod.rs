@@ -26,7 +26,7 @@ use crate::limits::IOV_MAX;
 
 pub use read::IoCursorMut;
 #[cfg(unix)]
-pub(crate) use stage::Staging;
+pub(crate) use stage::{Staging, SMALL};
 pub(crate) use window::Gather;
 pub use write::IoCursor;
 

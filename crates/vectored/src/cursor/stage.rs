@@ -149,36 +149,80 @@ impl Staging {
         if self.capacity == 0 || window.len() > IOV_MAX {
             return write(window);
         }
+        self.write_parts(window, &[], self.capacity, write)
+    }
+
+    /// Makes the one call `write` for `window` followed by `after`, small buffers that come
+    /// after the window in the caller's list (see `write_all_fd`: tiny buffers are not held
+    /// to [`IOV_MAX`] per call). The window must end with a small buffer, so that `after`
+    /// extends its last run and the call has no more descriptors than the window alone.
+    pub(crate) fn write_extended(
+        &mut self,
+        window: &[IoSlice<'_>],
+        after: &[IoSlice<'_>],
+        write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        debug_assert!(window.last().is_some_and(|last| last.len() < SMALL));
+        debug_assert!(after.iter().all(|buf| buf.len() < SMALL));
+        self.size_for(window);
+        // Every run fits: the buffer grows past its first size if need be (it is reused).
+        self.write_parts(window, after, usize::MAX, write)
+    }
+
+    /// The staged call over `window` then `after`, with `room` bytes of staging.
+    fn write_parts(
+        &mut self,
+        window: &[IoSlice<'_>],
+        after: &[IoSlice<'_>],
+        room: usize,
+        write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let entry = |i: usize| {
+            window
+                .get(i)
+                .map_or_else(|| after[i - window.len()], |&slice| slice)
+        };
         let (buf, slots) = (&mut self.buf, &mut self.slots);
         buf.clear();
         slots.clear();
         plan(
-            window.iter().map(|s| s.len()),
-            self.capacity,
+            window.iter().chain(after).map(|s| s.len()),
+            room,
             |piece| match piece {
                 Piece::Ref(i) => slots.push(Slot::Ref(i)),
                 Piece::Staged { bytes: 0, .. } => {}
                 Piece::Staged { entries, bytes } => {
-                    for slice in &window[entries] {
+                    // The run's part in the window, then its part after it.
+                    let split = window.len();
+                    buf.reserve(bytes);
+                    for slice in &window[entries.start.min(split)..entries.end.min(split)] {
+                        buf.extend_from_slice(slice);
+                    }
+                    let (from, to) = (entries.start.max(split), entries.end.max(split));
+                    for slice in &after[from - split..to - split] {
                         buf.extend_from_slice(slice);
                     }
                     slots.push(Slot::Staged(bytes));
                 }
             },
         );
-        if self.buf.is_empty() {
+        if self.buf.is_empty() && after.is_empty() {
             return write(window);
         }
         let staged = &self.buf[..];
         let mut iovs: ArrayVec<IoSlice<'_>, IOV_MAX> = ArrayVec::new();
         let mut at = 0;
         for &slot in &self.slots {
-            match slot {
-                Slot::Ref(i) => iovs.push(window[i]),
+            let iov = match slot {
+                Slot::Ref(i) => entry(i),
                 Slot::Staged(bytes) => {
-                    iovs.push(IoSlice::new(&staged[at..at + bytes]));
                     at += bytes;
+                    IoSlice::new(&staged[at - bytes..at])
                 }
+            };
+            // Never more than a call takes: the rest is offered by the next call.
+            if iovs.try_push(iov).is_err() {
+                break;
             }
         }
         write(&iovs)
@@ -298,5 +342,36 @@ mod tests {
             })
             .unwrap();
         assert_eq!(staging.buf.capacity(), 0);
+    }
+
+    #[test]
+    fn small_buffers_after_the_window_extend_its_last_run() {
+        let records: Vec<Vec<u8>> = (0..3000u16).map(|i| i.to_le_bytes().repeat(8)).collect();
+        let all: Vec<IoSlice<'_>> = records.iter().map(|r| IoSlice::new(r)).collect();
+        let (window, after) = all.split_at(1024);
+        let mut staging = Staging::default();
+        let mut seen = None;
+        let n = staging
+            .write_extended(window, after, |iovs| {
+                seen = Some((flat(iovs), iovs.len()));
+                Ok(iovs.iter().map(|s| s.len()).sum())
+            })
+            .unwrap();
+        let (bytes, count) = seen.unwrap();
+        assert_eq!(bytes, flat(&all));
+        assert_eq!((n, count), (3000 * 16, 1));
+        // A window with large buffers: the staged tail grows, the descriptors do not.
+        let big = vec![9u8; 4096];
+        let mut window = vec![IoSlice::new(&big), IoSlice::new(&records[0])];
+        window.extend_from_slice(&all[1..5]);
+        let n = staging
+            .write_extended(&window, &all[5..100], |iovs| {
+                assert_eq!(iovs.len(), 2);
+                assert_eq!(&*iovs[0], &big[..]);
+                assert_eq!(flat(&iovs[1..]), flat(&all[..100]));
+                Ok(10)
+            })
+            .unwrap();
+        assert_eq!(n, 10);
     }
 }

@@ -315,6 +315,63 @@ impl<'s, const N: usize> IoCursor<'s, N> {
         }
     }
 
+    /// The current window (filled as [`window`](Self::window) fills it), its bytes, and the
+    /// caller's buffers after it; none after it when the window is one piece of a longer
+    /// buffer. For a loop that may offer whole buffers past the window in the same call (see
+    /// [`advance_past_window`](Self::advance_past_window)).
+    #[cfg(unix)]
+    pub(crate) fn window_and_rest(&mut self) -> (&[IoSlice<'s>], usize, &'s [IoSlice<'s>]) {
+        self.fill();
+        let bufs: &'s [IoSlice<'s>] = self.bufs;
+        let after = if self.head_cut {
+            &bufs[bufs.len()..]
+        } else {
+            &bufs[self.idx + self.wlen..]
+        };
+        let window = if self.in_scratch {
+            &self.scratch[self.start..]
+        } else {
+            &self.bufs[self.idx..self.idx + self.wlen]
+        };
+        (window, self.wbytes, after)
+    }
+
+    /// Records that the last call transferred `n` bytes: the current window first, then the
+    /// buffers after it (as [`window_and_rest`](Self::window_and_rest) returned them).
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] if `n` exceeds the window and every byte after it, or if the window is
+    /// one piece of a longer buffer and `n` exceeds it, or if `transferred` would pass
+    /// `usize::MAX`; the cursor is unchanged.
+    #[cfg(unix)]
+    pub(crate) fn advance_past_window(&mut self, n: usize) -> Result<(), Overrun> {
+        if n <= self.wbytes {
+            return self.advance(n);
+        }
+        let offered = self.wbytes;
+        if self.head_cut || self.transferred.checked_add(n).is_none() {
+            return Err(Overrun::new(n, offered));
+        }
+        let mut left = n - self.wbytes;
+        let mut idx = self.idx + self.wlen;
+        while left > 0 {
+            let Some(buf) = self.bufs.get(idx) else {
+                return Err(Overrun::new(n, n - left));
+            };
+            if left < buf.len() {
+                break;
+            }
+            left -= buf.len();
+            idx += 1;
+        }
+        self.transferred += n;
+        self.clear_window();
+        self.idx = idx;
+        self.off = left;
+        Ok(())
+    }
+
     /// Length of window entry `j`.
     #[inline]
     fn entry_len(&self, j: usize) -> usize {
@@ -654,6 +711,66 @@ mod tests {
             "bytes remain that cannot be counted"
         );
         assert_eq!(cursor.transferred(), usize::MAX);
+    }
+
+    /// What the cursor still offers, as bytes.
+    #[cfg(unix)]
+    fn rest_of(cursor: &mut IoCursor<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let window = cursor.window();
+            if window.is_empty() {
+                return out;
+            }
+            let bytes: Vec<u8> = window.iter().flat_map(|s| s.iter().copied()).collect();
+            out.extend_from_slice(&bytes);
+            cursor.advance(bytes.len()).unwrap();
+        }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn advancing_past_the_window_lands_inside_later_buffers() {
+        let bufs = [
+            IoSlice::new(b"ab"),
+            IoSlice::new(b"cd"),
+            IoSlice::new(b""),
+            IoSlice::new(b"efg"),
+            IoSlice::new(b"hi"),
+        ];
+        for n in 0..=9 {
+            let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+            let (window, bytes, after) = cursor.window_and_rest();
+            assert_eq!((window.len(), bytes, after.len()), (2, 4, 3));
+            cursor.advance_past_window(n).unwrap();
+            assert_eq!(cursor.transferred(), n);
+            assert_eq!(rest_of(&mut cursor), &b"abcdefghi"[n..], "n = {n}");
+        }
+        // More than there is: an error, and the cursor unchanged.
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+        cursor.window();
+        let err = cursor.advance_past_window(10).unwrap_err();
+        assert_eq!((err.claimed(), err.offered()), (10, 9));
+        assert_eq!(rest_of(&mut cursor), b"abcdefghi");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_window_cut_from_one_buffer_has_nothing_after_it() {
+        let bufs = [IoSlice::new(b"abcdef"), IoSlice::new(b"gh")];
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, IOV_MAX, 4);
+        let (window, bytes, after) = cursor.window_and_rest();
+        assert_eq!((window.len(), bytes, after.len()), (1, 4, 0));
+        assert!(cursor.advance_past_window(5).is_err());
+        cursor.advance_past_window(4).unwrap();
+        // After a partial window the rest continues from inside the buffer.
+        let (window, bytes, after) = cursor.window_and_rest();
+        assert_eq!((&*window[0], bytes, after.len()), (&b"ef"[..], 4, 0));
+        cursor.advance(1).unwrap();
+        let (_, _, after) = cursor.window_and_rest();
+        assert!(after.is_empty());
+        cursor.advance_past_window(3).unwrap();
+        assert_eq!(rest_of(&mut cursor), b"");
     }
 
     #[test]

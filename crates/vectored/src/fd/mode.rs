@@ -190,6 +190,31 @@ impl<'fd> FdWriter<'fd> {
         call(window)
     }
 
+    /// The most bytes the next call may offer: the pacer's size for it, or the window cap.
+    #[inline]
+    pub(crate) fn call_budget(&self) -> usize {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(max) = self.pacer.as_ref().and_then(Pacer::budget) {
+            return max.min(self.bytes_per_call);
+        }
+        self.bytes_per_call
+    }
+
+    /// Runs `call`, exactly one write call of this writer offering at most
+    /// [`call_budget`](Self::call_budget) bytes, and counts it for the pacer.
+    #[inline]
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(clippy::unused_self) // Only Linux paces.
+    )]
+    pub(crate) fn counted(&self, call: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(pacer) = &self.pacer {
+            return pacer.count(call);
+        }
+        call()
+    }
+
     /// One write call on the whole of `window`, never paced: a message is one call.
     #[inline]
     pub(crate) fn write_whole(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {

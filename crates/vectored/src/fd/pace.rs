@@ -131,22 +131,39 @@ impl Pacer {
     }
 
     /// Makes one call with `call` on the part of `window` the current mode offers, then
-    /// counts it (and at the end of a span, looks and decides the mode again).
+    /// counts it (see [`count`](Self::count)).
     #[inline]
     pub(crate) fn write(
         &self,
         window: &[IoSlice<'_>],
         call: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
+        self.count(|| match self.budget() {
+            Some(max) => with_prefix(window, max, call),
+            None => call(window),
+        })
+    }
+
+    /// The most bytes the next call may offer: [`SMALL_CALL`] in small mode, `None` (the
+    /// whole window) otherwise.
+    #[inline]
+    pub(crate) fn budget(&self) -> Option<usize> {
+        match self.state.get().mode {
+            Mode::Small => Some(SMALL_CALL),
+            Mode::Whole => None,
+        }
+    }
+
+    /// Runs `call`, one write call made within [`budget`](Self::budget), and counts it: from
+    /// the loop's second call on, and at the end of a span, looks and decides the mode again.
+    #[inline]
+    pub(crate) fn count(&self, call: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
         let mut state = self.state.get();
         if state.first_done && state.mark.is_none() {
             // The loop's second call: counting starts (see `State::mark`).
             state.mark = sys::thread_switches();
         }
-        let result = match state.mode {
-            Mode::Whole => call(window),
-            Mode::Small => with_prefix(window, SMALL_CALL, call),
-        };
+        let result = call();
         if state.first_done {
             state.calls += 1;
             if state.calls == state.span {

@@ -183,10 +183,10 @@ fn write_calls() -> u64 {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn regular_files_get_every_byte_in_ceil_n_over_iov_max_calls() {
+fn regular_files_get_every_byte_in_at_most_ceil_n_over_iov_max_calls() {
     let dir = TempDir::new("coalesce-file");
     for (name, lens) in both() {
-        for opts in options() {
+        for (opts, coalesce) in options().into_iter().zip([true, false]) {
             let data = chunks(44, &lens);
             let expected = data.concat();
             let path = dir.join(name);
@@ -196,11 +196,17 @@ fn regular_files_get_every_byte_in_ceil_n_over_iov_max_calls() {
             let after = write_calls();
             assert_eq!(n, expected.len(), "{name} {opts:?}");
             assert!(std::fs::read(&path).unwrap() == expected, "{name} {opts:?}");
-            assert_eq!(
-                after - before,
-                lens.len().div_ceil(IOV_MAX) as u64,
-                "{name} {opts:?}: write calls"
-            );
+            // One call per IOV_MAX buffers at most; with coalescing, runs of small
+            // buffers past a window ride along in its call, so the tiny records take fewer.
+            let windows = lens.len().div_ceil(IOV_MAX) as u64;
+            let calls = after - before;
+            if !coalesce {
+                assert_eq!(calls, windows, "{name} {opts:?}: write calls");
+            } else if name == "tiny" {
+                assert!(calls < windows, "{name} {opts:?}: {calls} write calls");
+            } else {
+                assert!(calls <= windows, "{name} {opts:?}: {calls} write calls");
+            }
         }
     }
 }
