@@ -194,8 +194,8 @@ impl<'fd> FdWriter<'fd> {
     #[inline]
     pub(crate) fn call_budget(&self) -> usize {
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        if let Some(max) = self.pacer.as_ref().and_then(Pacer::budget) {
-            return max.min(self.bytes_per_call);
+        if let Some(pacer) = &self.pacer {
+            return pacer.budget().min(self.bytes_per_call);
         }
         self.bytes_per_call
     }

@@ -341,7 +341,7 @@ impl fmt::Debug for FdOptions {
 ///
 /// | fd kind | bytes per call under [`Auto`](Self::Auto) |
 /// |---|---|
-/// | pipe / FIFO, Linux | paced: 8 KiB per call while the pipe's reader drains on a CPU of its own, the pipe's capacity (`F_GETPIPE_SZ`) per call while it shares the writer's CPU |
+/// | pipe / FIFO, Linux | paced: 8 KiB per call or the pipe's capacity (`F_GETPIPE_SZ`) per call, whichever the writing thread measured to be faster |
 /// | pipe / FIFO, other systems | half its capacity (32 KiB for the usual 64 KiB pipe), at least 4 KiB |
 /// | socket (stream or datagram) | no cap (a datagram is one call anyway) |
 /// | file, `/dev/null`, other | no cap: one call per `IOV_MAX` buffers |
@@ -350,22 +350,20 @@ impl fmt::Debug for FdOptions {
 /// fills the 64 KiB pipe and sleeps, the reader empties it and sleeps, one hand-over per
 /// 64 KiB. When the reader has a CPU of its own (the usual `prog | consumer` on an idle
 /// machine) each hand-over is a cross-CPU wake-up, and 8 KiB calls, which keep the reader
-/// draining while the writer copies, are 2–4× faster than calls of the whole pipe. When the
-/// reader shares the writer's CPU (the other CPUs busy), every call that wakes it is a
-/// context switch, and calls of the whole pipe are up to 1.9× faster than 8 KiB calls. No
-/// fixed size is good in both regimes, so on Linux the loops tell them apart by how often
-/// the writing thread gives up its CPU during its small calls (`getrusage(RUSAGE_THREAD)`,
-/// counted when a loop ends and every 256 calls of a long one): in a quarter of the calls
-/// or more, the reader shares the CPU. The verdict is kept per thread for its next loops,
-/// which try small calls again every 16 loops. Where that count is not available, half the
-/// pipe is the fixed size with the smallest worst case (1.3–1.7× behind the best in either
-/// regime). Stream sockets stream inside one call already (a cap only added calls), and
-/// files gain nothing from smaller calls. Measurements and mechanism: `BENCHMARKS.md`,
-/// "No regret".
+/// draining while the writer copies, are 1.4–4× faster than calls of the whole pipe. When the
+/// reader shares the writer's CPU (the other CPUs busy), every call that wakes it may be a
+/// context switch, and calls of the whole pipe are 1.2–1.6× faster than 8 KiB calls. No
+/// fixed size is good in both regimes and the writer cannot see where the reader runs, so on
+/// Linux the loops measure: now and then a loop of at least 512 KiB times 128 KiB in each
+/// size (with the monotonic clock, no system call), and the thread keeps the faster for its
+/// next loops; a thread does this in its first three such loops, then every eighth, and a
+/// long loop every 4 MiB. Where that is not available, half the pipe is the fixed size with
+/// the smallest worst case (1.3–1.7× behind the best in either regime). Stream sockets
+/// stream inside one call already (a cap only added calls), and files gain nothing from
+/// smaller calls. Measurements and mechanism: `BENCHMARKS.md`, "No regret".
 ///
 /// So: if your pipe's reader surely shares your CPU, [`Unlimited`](Self::Unlimited) saves
-/// the pacer's occasional small-call probes; if it surely has its own, `Fixed(8 * 1024)`
-/// saves the first loop's judgement.
+/// the pacer's experiments; if it surely has its own, `Fixed(8 * 1024)` does.
 ///
 /// # Examples
 ///
@@ -379,8 +377,8 @@ impl fmt::Debug for FdOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum WriteSizing {
-    /// The crate's rule for the fd's kind (see above): a pipe gets calls paced to where
-    /// its reader runs (8 KiB or the whole pipe; half the pipe off Linux); sockets, files
+    /// The crate's rule for the fd's kind (see above): a pipe gets 8 KiB calls or calls of
+    /// the whole pipe, whichever measured faster (half the pipe off Linux); sockets, files
     /// and everything else get the whole window (one call per
     /// [`IOV_MAX`](crate::IOV_MAX) buffers).
     #[default]

@@ -1,108 +1,184 @@
-//! Pacing the write calls to a pipe by where its reader runs: small calls while the reader
-//! drains on a CPU of its own, calls of the whole pipe while it shares the writer's CPU.
+//! Pacing the write calls to a pipe: small calls or calls of the whole pipe, whichever this
+//! thread measured to be faster.
 //!
 //! # Why (measurements: `BENCHMARKS.md`, "No regret", "Pacing pipes")
 //!
 //! The kernel copies a pipe write into the pipe's pages under the pipe's mutex and wakes the
 //! reader only when the pipe was empty; the reader copies out under the same mutex. Which
-//! call size is fastest depends on one thing the writer cannot see directly: where the
-//! reader runs.
+//! call size is fastest depends on where the reader runs, which the writer cannot see:
 //!
 //! - **Reader on another, idle CPU**: waking it is a cross-CPU wake-up of a halted vCPU, tens
 //!   of µs. Calls of 8 KiB wake it after the first one and keep it draining concurrently; the
-//!   pipe seldom fills and neither side sleeps (1000 × 1 KiB: 2–3 writer sleeps per batch).
-//!   Calls of the whole pipe fill it before the reader is up, so the two alternate with a
-//!   sleep each per 64 KiB: 2–4× slower.
-//! - **Reader on the writer's CPU** (the other CPUs busy): every call that finds the pipe
-//!   empty hands the CPU to the reader, so the fewest hand-overs win: calls of the whole
-//!   pipe; 8 KiB calls are up to 1.9× slower.
+//!   pipe seldom fills and neither side sleeps. Calls of the whole pipe fill it before the
+//!   reader is up, so the two alternate with a sleep each per 64 KiB: 1.4–4× slower
+//!   (`docs/experiments/results/2026-12-02-idle-shapes.txt`).
+//! - **Reader sharing the writer's CPU** (the other CPUs busy): every call that finds the pipe
+//!   empty may hand the CPU to the reader, so the fewest hand-overs win: calls of the whole
+//!   pipe or more ([`WHOLE_CALL`]); 8 KiB calls are 1.2–1.6× slower
+//!   (`2026-12-02-shared-cpu.txt`).
 //!
-//! What tells the two apart is how often the writer gives up its CPU per small call: it
-//! sleeps on a full pipe, or the reader it woke on its own CPU preempts it. With the reader
-//! on its own CPU that is 1–17% of 8 KiB calls in the measurements; with a shared CPU
-//! 18–96%, mostly above 30%. A call of the whole pipe is a hand-over in both regimes, so
-//! only small calls can be judged: the pacer counts the writer thread's context switches
-//! (`getrusage(RUSAGE_THREAD)`) over its small calls and switches to whole-pipe calls when
-//! at least a quarter of them gave up the CPU. The verdict is kept per thread, so the next
-//! loop on the thread starts with it, and a thread that settled on whole-pipe calls tries
-//! small calls again now and then ([`PROBE_EVERY`] loops, or [`WHOLE_SPAN`] calls into a long
-//! loop), since readers move.
-//!
-//! Looking at the count is one system call (~0.4 µs), but not free: with the reader draining
-//! concurrently, any pause of the writer can let it find the pipe empty and sleep, and its
-//! wake-up costs a cross-CPU wake-up. Looking every 16 calls made 8 KiB calls 1.3–1.5× slower
-//! (`docs/experiments/results/2026-12-02-pacer-look-cost.txt`), so a loop on small calls
-//! looks only when it ends (in `Drop`), or every [`SMALL_SPAN`] calls when it is long, and a
-//! probe looks once after [`PROBE_CALLS`] calls.
+//! Counting the writer's context switches (`getrusage`) does not tell the two apart reliably:
+//! per 8 KiB call, 2–17% gave up the CPU with an idle reader and 17–36% with a shared CPU
+//! (the same files), and a look in the middle of a transfer is not free (one `getrusage` every
+//! 16 calls made 8 KiB calls 1.1–1.5× slower: the pause lets the reader run dry and sleep,
+//! `2026-12-02-pacer-look-cost.txt`). So the pacer measures the objective itself: now and
+//! then a loop runs an *experiment*, one span of [`SPAN`] bytes in each mode, each after an
+//! untimed span in the same mode (see [`Phase`]), timed with the monotonic clock (`clock_gettime` in the vDSO: no system call), and the
+//! thread keeps a running score of ln(small time ÷ whole time) per byte. Loops use the mode
+//! the score favours; a thread experiments in its first [`WARM_UP`] loops that are long
+//! enough, then every [`EXPERIMENT_EVERY`] loops, and a long loop again every
+//! [`SPANS_BETWEEN`] spans, since readers move. Ties go to small calls, the smaller loss
+//! when wrong.
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
+use std::time::Instant;
 
 use arrayvec::ArrayVec;
 
 use crate::limits::IOV_MAX;
-use crate::sys;
 
-/// The call size while the reader has a CPU of its own: std's `BufWriter` size, the best or
-/// within noise of it in the idle-reader measurements (4 KiB was as good, 16 KiB 1.3–3×
-/// slower for large buffers).
+/// The call size in small mode: std's `BufWriter` size, the best or within noise of it in
+/// the idle-reader measurements (4 KiB was as good, 16 KiB 1.3–3× slower for large buffers).
 pub(crate) const SMALL_CALL: usize = 8 * 1024;
 
-/// Small calls between two looks inside one long loop (2 MiB).
-const SMALL_SPAN: u32 = 256;
+/// The call size in whole mode: two default pipes, so each call fills an empty pipe and
+/// waits once for the reader, as one uncapped call does per 64 KiB (within 5% of uncapped
+/// calls when the reader shares the CPU, `2026-12-02-shared-cpu.txt`: `writev-cap256K`,
+/// `uncapped`), yet short enough to be timed in spans.
+pub(crate) const WHOLE_CALL: usize = 128 * 1024;
 
-/// Small calls a probe makes before its look.
-const PROBE_CALLS: u32 = 32;
+/// The bytes of one measured span: 16 small calls or one whole call.
+const SPAN: usize = WHOLE_CALL;
 
-/// Whole-pipe calls inside one long loop before a probe (16 MiB with the default pipe).
-const WHOLE_SPAN: u32 = 256;
+/// Experiments every loop this many times on a fresh thread (loops of at least four spans).
+const WARM_UP: u32 = 3;
 
-/// Loops on whole-pipe calls between two probes.
-const PROBE_EVERY: u32 = 16;
+/// Then one experiment every this many loops long enough for one.
+const EXPERIMENT_EVERY: u32 = 8;
 
-/// A loop that ends with fewer small calls leaves no verdict.
-const MIN_CALLS_FOR_VERDICT: u32 = 4;
+/// Inside one long loop, spans between the end of an experiment and the next (4 MiB).
+const SPANS_BETWEEN: u32 = 32;
 
-/// What the thread learned from its last loops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Verdict {
-    /// Whether pipe readers share this thread's CPU.
-    shared: bool,
-    /// Loops on whole-pipe calls since the last probe.
-    whole_loops: u32,
-}
-
-thread_local! {
-    static VERDICT: Cell<Verdict> = const {
-        Cell::new(Verdict {
-            shared: false,
-            whole_loops: 0,
-        })
-    };
-}
+/// How much one experiment moves the score (an exponential moving average: the last few
+/// experiments count, so one disturbed by other work does not decide alone).
+const WEIGHT: f64 = 0.35;
 
 /// The two call sizes of the pacer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
-    /// At most [`SMALL_CALL`] bytes per call: the reader drains concurrently on its own CPU.
+    /// At most [`SMALL_CALL`] bytes per call.
     Small,
-    /// The whole window (the pipe's capacity): the reader shares the writer's CPU.
+    /// At most [`WHOLE_CALL`] bytes per call: more than the pipe holds.
     Whole,
+}
+
+impl Mode {
+    fn other(self) -> Self {
+        match self {
+            Self::Small => Self::Whole,
+            Self::Whole => Self::Small,
+        }
+    }
+}
+
+/// What a thread learned from its experiments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Verdict {
+    /// Moving average of ln(time per byte in small mode ÷ in whole mode): above zero, whole
+    /// calls were faster.
+    score: f64,
+    /// Experiments made so far.
+    experiments: u32,
+    /// Loops long enough for an experiment since the last one.
+    loops_since: u32,
+}
+
+impl Verdict {
+    const NEW: Self = Self {
+        score: 0.0,
+        experiments: 0,
+        loops_since: 0,
+    };
+
+    fn mode(self) -> Mode {
+        if self.score > 0.0 {
+            Mode::Whole
+        } else {
+            Mode::Small
+        }
+    }
+
+    fn wants_experiment(self) -> bool {
+        self.experiments < WARM_UP || self.loops_since + 1 >= EXPERIMENT_EVERY
+    }
+
+    /// The verdict after an experiment that measured `small` and `whole` (ns per byte).
+    fn after(self, small: f64, whole: f64) -> Self {
+        let ratio = (small / whole).ln().clamp(-2.0, 2.0);
+        let score = if self.experiments == 0 {
+            ratio
+        } else {
+            (1.0 - WEIGHT) * self.score + WEIGHT * ratio
+        };
+        Self {
+            score,
+            experiments: self.experiments.saturating_add(1),
+            loops_since: 0,
+        }
+    }
+}
+
+thread_local! {
+    static VERDICT: Cell<Verdict> = const { Cell::new(Verdict::NEW) };
+}
+
+/// Where a loop is in an experiment: a settling span then a timed span in the favoured
+/// mode, then the same in the other mode. The settling span (not timed) takes the reader's
+/// start-up or the switch of mode: a span ends when its last call returns, with up to a
+/// pipe of its bytes still to be read, so each timed span carries the tail of a span in its
+/// own mode, never of the other mode's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No experiment: the thread's mode; `spans` counts spans towards the next experiment.
+    Exploit,
+    /// The settling span of the favoured (`false`) or the other (`true`) mode.
+    Settle(bool),
+    /// The timed span of the favoured (`false`) or the other (`true`) mode.
+    Timed(bool),
+}
+
+/// Time and bytes of the spans measured in one mode.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    nanos: u128,
+    bytes: usize,
+}
+
+impl Tally {
+    fn per_byte(self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // A ratio: 52 bits are plenty.
+        let per_byte = self.nanos as f64 / self.bytes.max(1) as f64;
+        per_byte.max(f64::MIN_POSITIVE)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 struct State {
     mode: Mode,
-    /// Calls in this mode since the last look (or mode change).
-    calls: u32,
-    /// Calls until the next look or mode change.
-    span: u32,
-    /// The thread's context switches when the calls began to be counted; `None` until the
-    /// loop's second call, so that a loop of one call (most small writes) makes no
-    /// `getrusage` at all.
-    mark: Option<u64>,
-    /// Whether the loop's first call (never counted) was made.
-    first_done: bool,
+    phase: Phase,
+    /// Bytes written in the current span.
+    span_bytes: usize,
+    /// When the current span began (taken only while experimenting).
+    span_start: Option<Instant>,
+    /// Spans completed since the last experiment (in [`Phase::Exploit`]).
+    spans: u32,
+    /// Spans completed in this loop.
+    loop_spans: u32,
+    small: Tally,
+    whole: Tally,
+    /// Whether this loop completed an experiment.
+    experimented: bool,
 }
 
 /// The pacer of one loop call on a pipe (see the module docs).
@@ -112,19 +188,27 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer starting from this thread's verdict.
+    /// A pacer in the mode the thread's score favours, ready to experiment if the thread's
+    /// schedule says so.
     pub(crate) fn new() -> Self {
-        let mut verdict = VERDICT.get();
-        let state = if !verdict.shared {
-            State::small(SMALL_SPAN, None)
-        } else if verdict.whole_loops >= PROBE_EVERY {
-            verdict.whole_loops = 0;
-            State::small(PROBE_CALLS, None)
-        } else {
-            verdict.whole_loops += 1;
-            State::whole(None)
+        let verdict = VERDICT.get();
+        let may_experiment = verdict.wants_experiment();
+        let mut state = State {
+            mode: verdict.mode(),
+            phase: Phase::Exploit,
+            span_bytes: 0,
+            span_start: None,
+            spans: 0,
+            loop_spans: 0,
+            small: Tally::default(),
+            whole: Tally::default(),
+            experimented: false,
         };
-        VERDICT.set(verdict);
+        if may_experiment {
+            // The favoured mode first: a loop too short for the other one is an ordinary
+            // loop.
+            state.phase = Phase::Settle(false);
+        }
         Self {
             state: Cell::new(state),
         }
@@ -138,142 +222,121 @@ impl Pacer {
         window: &[IoSlice<'_>],
         call: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        self.count(|| match self.budget() {
-            Some(max) => with_prefix(window, max, call),
-            None => call(window),
-        })
+        self.count(|| with_prefix(window, self.budget(), call))
     }
 
-    /// The most bytes the next call may offer: [`SMALL_CALL`] in small mode, `None` (the
-    /// whole window) otherwise.
+    /// The most bytes the next call may offer: [`SMALL_CALL`] or [`WHOLE_CALL`].
     #[inline]
-    pub(crate) fn budget(&self) -> Option<usize> {
+    pub(crate) fn budget(&self) -> usize {
         match self.state.get().mode {
-            Mode::Small => Some(SMALL_CALL),
-            Mode::Whole => None,
+            Mode::Small => SMALL_CALL,
+            Mode::Whole => WHOLE_CALL,
         }
     }
 
-    /// Runs `call`, one write call made within [`budget`](Self::budget), and counts it: from
-    /// the loop's second call on, and at the end of a span, looks and decides the mode again.
+    /// Runs `call`, one write call made within [`budget`](Self::budget), and counts the
+    /// bytes it wrote towards the current span.
     #[inline]
     pub(crate) fn count(&self, call: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
-        let mut state = self.state.get();
-        if state.first_done && state.mark.is_none() {
-            // The loop's second call: counting starts (see `State::mark`).
-            state.mark = sys::thread_switches();
-        }
         let result = call();
-        if state.first_done {
-            state.calls += 1;
-            if state.calls == state.span {
-                state = state.next();
+        if let Ok(n) = result {
+            let mut state = self.state.get();
+            state.span_bytes += n;
+            if state.span_bytes >= SPAN {
+                state.end_span(Instant::now);
             }
-        } else {
-            state.first_done = true;
+            self.state.set(state);
         }
-        self.state.set(state);
         result
     }
 
-    /// The mode after `calls` small calls during which the writer gave up its CPU
-    /// `switches` times: [`Mode::Whole`] when it did in at least a quarter of the calls
-    /// (and at least twice).
-    pub(crate) fn mode_after(calls: u32, switches: u64) -> Mode {
-        if switches >= 2 && switches * 4 >= u64::from(calls) {
-            Mode::Whole
-        } else {
-            Mode::Small
-        }
-    }
-
     #[cfg(test)]
-    pub(crate) fn mode(&self) -> Mode {
+    fn mode(&self) -> Mode {
         self.state.get().mode
     }
 }
 
 impl State {
-    fn small(span: u32, mark: Option<u64>) -> Self {
-        Self {
-            mode: Mode::Small,
-            calls: 0,
-            span,
-            mark,
-            first_done: mark.is_some(),
-        }
-    }
-
-    fn whole(mark: Option<u64>) -> Self {
-        Self {
-            mode: Mode::Whole,
-            calls: 0,
-            span: WHOLE_SPAN,
-            mark,
-            first_done: mark.is_some(),
-        }
-    }
-
-    /// At the end of a span: small calls are judged (and the verdict recorded); whole-pipe
-    /// calls give way to a probe.
-    fn next(self) -> Self {
-        let (Some(mark), Some(now)) = (self.mark, sys::thread_switches()) else {
-            return Self { calls: 0, ..self };
-        };
-        let now = Some(now);
-        match self.mode {
-            Mode::Small => match Pacer::mode_after(self.calls, switches(mark, now)) {
-                Mode::Small => {
-                    record(false);
-                    Self::small(SMALL_SPAN, now)
+    /// Ends a span of `span_bytes` bytes at `now()` (read only while experimenting).
+    fn end_span(&mut self, now: impl FnOnce() -> Instant) {
+        let bytes = std::mem::take(&mut self.span_bytes);
+        self.loop_spans = self.loop_spans.saturating_add(1);
+        match self.phase {
+            Phase::Exploit => {
+                self.spans += 1;
+                if self.spans >= SPANS_BETWEEN {
+                    // Inside a long loop: experiment again.
+                    self.spans = 0;
+                    self.phase = Phase::Settle(false);
                 }
-                Mode::Whole => {
-                    record(true);
-                    Self::whole(now)
-                }
-            },
-            Mode::Whole => Self::small(PROBE_CALLS, now),
-        }
-    }
-}
-
-/// Context switches from `mark` to `now` (none if `now` could not be read).
-fn switches(mark: u64, now: Option<u64>) -> u64 {
-    now.map_or(0, |now| now.saturating_sub(mark))
-}
-
-/// Sets this thread's verdict, for tests of the loops that use the pacer.
-#[cfg(test)]
-pub(crate) fn set_verdict_for_test(shared: bool) {
-    record(shared);
-}
-
-/// Records the verdict of small calls for the thread's next loops.
-fn record(shared: bool) {
-    VERDICT.set(Verdict {
-        shared,
-        whole_loops: 0,
-    });
-}
-
-impl Drop for Pacer {
-    /// Judges the small calls of a loop that ended before its next look.
-    fn drop(&mut self) {
-        let state = self.state.get();
-        if let (Mode::Small, Some(mark)) = (state.mode, state.mark) {
-            if state.calls >= MIN_CALLS_FOR_VERDICT {
-                if let Some(now) = sys::thread_switches() {
-                    let mode = Self::mode_after(state.calls, now.saturating_sub(mark));
-                    record(mode == Mode::Whole);
+            }
+            Phase::Settle(other) => {
+                self.phase = Phase::Timed(other);
+                self.span_start = Some(now());
+            }
+            Phase::Timed(other) => {
+                let nanos = self
+                    .span_start
+                    .map_or(0, |start| now().duration_since(start).as_nanos());
+                let tally = match self.mode {
+                    Mode::Small => &mut self.small,
+                    Mode::Whole => &mut self.whole,
+                };
+                tally.nanos += nanos;
+                tally.bytes += bytes;
+                if other {
+                    self.finish_experiment();
+                } else {
+                    self.phase = Phase::Settle(true);
+                    self.mode = self.mode.other();
                 }
             }
         }
     }
+
+    /// Scores the experiment, records it for the thread and goes on in the favoured mode.
+    fn finish_experiment(&mut self) {
+        let verdict = VERDICT
+            .get()
+            .after(self.small.per_byte(), self.whole.per_byte());
+        VERDICT.set(verdict);
+        self.experimented = true;
+        self.small = Tally::default();
+        self.whole = Tally::default();
+        self.phase = Phase::Exploit;
+        self.mode = verdict.mode();
+        self.spans = 0;
+    }
+}
+
+impl Drop for Pacer {
+    /// Counts a loop of at least one span without an experiment in the thread's schedule
+    /// (an unfinished experiment is simply due again).
+    fn drop(&mut self) {
+        let state = self.state.get();
+        if !state.experimented && state.loop_spans > 0 {
+            let mut verdict = VERDICT.get();
+            verdict.loops_since = verdict.loops_since.saturating_add(1);
+            VERDICT.set(verdict);
+        }
+    }
+}
+
+/// Sets this thread's verdict to favour whole-pipe calls (`true`) or small calls, with no
+/// experiment due: for tests of the loops that use the pacer.
+#[cfg(test)]
+pub(crate) fn set_verdict_for_test(whole: bool) {
+    // (Whole calls are `WHOLE_CALL` bytes.)
+    VERDICT.set(Verdict {
+        score: if whole { 1.0 } else { -1.0 },
+        experiments: WARM_UP,
+        loops_since: 0,
+    });
 }
 
 /// Calls `call` with the first `max` bytes of `window` (all of it if shorter). Whole entries
-/// are passed as a sub-slice when they make at least half of `max`; otherwise the entries up
-/// to the cut are copied to the stack with the last one shortened.
+/// are passed as a sub-slice when they make at least half of `max` (or fill a call);
+/// otherwise the entries up to the cut are copied to the stack with the last one shortened.
 fn with_prefix<R>(window: &[IoSlice<'_>], max: usize, call: impl FnOnce(&[IoSlice<'_>]) -> R) -> R {
     let mut before = 0;
     for (i, entry) in window.iter().enumerate() {
@@ -282,7 +345,7 @@ fn with_prefix<R>(window: &[IoSlice<'_>], max: usize, call: impl FnOnce(&[IoSlic
             if end == max {
                 return call(&window[..=i]);
             }
-            if i > 0 && before >= max / 2 {
+            if i > 0 && (before >= max / 2 || i >= IOV_MAX) {
                 return call(&window[..i]);
             }
             let mut cut: ArrayVec<IoSlice<'_>, IOV_MAX> = ArrayVec::new();
@@ -297,7 +360,9 @@ fn with_prefix<R>(window: &[IoSlice<'_>], max: usize, call: impl FnOnce(&[IoSlic
 
 #[cfg(test)]
 mod tests {
+    use super::Mode::{Small, Whole};
     use super::*;
+    use std::time::Duration;
 
     fn lens(window: &[IoSlice<'_>]) -> Vec<usize> {
         window.iter().map(|s| s.len()).collect()
@@ -337,6 +402,10 @@ mod tests {
         let got = prefix_lens(&sizes, 16384);
         assert_eq!(got.iter().sum::<usize>(), 16384);
         assert_eq!(got.len(), 51);
+        // More entries before the cut than a call takes: whole entries only, no copy.
+        let mut sizes = vec![1; 2000];
+        sizes.push(100_000);
+        assert_eq!(prefix_lens(&sizes, 4000).len(), 2000);
     }
 
     #[test]
@@ -362,125 +431,154 @@ mod tests {
     }
 
     #[test]
-    fn a_quarter_of_small_calls_giving_up_the_cpu_means_a_shared_cpu() {
-        assert_eq!(Pacer::mode_after(16, 0), Mode::Small);
-        assert_eq!(Pacer::mode_after(16, 3), Mode::Small);
-        assert_eq!(Pacer::mode_after(16, 4), Mode::Whole);
-        assert_eq!(Pacer::mode_after(16, 16), Mode::Whole);
-        // The idle-reader measurements: 1000 x 1 KiB, reader process, 21.5 of 125.
-        assert_eq!(Pacer::mode_after(125, 21), Mode::Small);
-        // Short loops need two switches at least.
-        assert_eq!(Pacer::mode_after(4, 1), Mode::Small);
-        assert_eq!(Pacer::mode_after(4, 2), Mode::Whole);
+    fn the_score_favours_the_faster_mode_and_ties_go_small() {
+        assert_eq!(Verdict::NEW.mode(), Mode::Small);
+        let whole_faster = Verdict::NEW.after(2.0, 1.0);
+        assert_eq!(whole_faster.mode(), Mode::Whole);
+        assert_eq!(
+            whole_faster.after(1.0, 1.0).mode(),
+            Mode::Whole,
+            "moving average"
+        );
+        let small_faster = Verdict::NEW.after(1.0, 3.0);
+        assert_eq!(small_faster.mode(), Mode::Small);
+        assert_eq!(Verdict::NEW.after(1.0, 1.0).mode(), Mode::Small);
+        // One wild measurement moves the score by at most the clamp.
+        let wild = whole_faster.after(1.0, 1e9);
+        assert!(wild.score >= (1.0 - WEIGHT) * 2f64.ln() - WEIGHT * 2.0);
+        assert_eq!(wild.experiments, 2);
     }
 
-    /// Runs `f` on a fresh thread, whose verdict starts from the default.
+    #[test]
+    fn threads_experiment_while_warming_up_then_every_few_loops() {
+        let mut verdict = Verdict::NEW;
+        for _ in 0..WARM_UP {
+            assert!(verdict.wants_experiment());
+            verdict = verdict.after(1.0, 2.0);
+        }
+        let mut due = Vec::new();
+        for _ in 0..2 * EXPERIMENT_EVERY {
+            due.push(verdict.wants_experiment());
+            if verdict.wants_experiment() {
+                verdict = verdict.after(1.0, 2.0);
+            } else {
+                verdict.loops_since += 1;
+            }
+        }
+        assert_eq!(due.iter().filter(|&&d| d).count(), 2, "{due:?}");
+    }
+
+    /// Runs one loop of `spans` spans on a fresh pacer with a fake clock: each span takes
+    /// `small` or `whole` µs depending on the mode it ran in. Returns the modes of the spans.
+    fn run_loop(spans: u32, small: u64, whole: u64, clock: &mut Instant) -> Vec<Mode> {
+        let pacer = Pacer::new();
+        let mut modes = Vec::new();
+        for _ in 0..spans {
+            let mut state = pacer.state.get();
+            modes.push(state.mode);
+            let took = if state.mode == Mode::Small {
+                small
+            } else {
+                whole
+            };
+            *clock += Duration::from_micros(took);
+            state.span_bytes = SPAN;
+            let now = *clock;
+            state.end_span(|| now);
+            pacer.state.set(state);
+        }
+        modes
+    }
+
     fn on_fresh_thread(f: impl FnOnce() + Send + 'static) {
         std::thread::spawn(f).join().unwrap();
     }
 
     #[test]
-    fn loops_start_from_the_threads_verdict_and_probe_now_and_then() {
+    fn an_experiment_settles_then_times_both_modes_and_keeps_the_faster() {
         on_fresh_thread(|| {
-            assert_eq!(Pacer::new().mode(), Mode::Small);
-            record(true);
-            let modes: Vec<Mode> = (0..2 * (PROBE_EVERY + 1))
-                .map(|_| Pacer::new().mode())
-                .collect();
-            let probes = modes.iter().filter(|&&m| m == Mode::Small).count();
-            assert_eq!(probes, 2, "{modes:?}");
-            assert_eq!(modes[usize::try_from(PROBE_EVERY).unwrap()], Mode::Small);
-            record(false);
-            assert_eq!(Pacer::new().mode(), Mode::Small);
+            let mut clock = Instant::now();
+            // Whole calls twice as fast: after the first experiment the loop goes on whole.
+            let modes = run_loop(6, 200, 100, &mut clock);
+            assert_eq!(modes, [Small, Small, Whole, Whole, Whole, Whole]);
+            assert_eq!(VERDICT.get().mode(), Whole);
+            assert_eq!(VERDICT.get().experiments, 1);
+            // The next experiment starts with whole calls, and small calls are now much
+            // faster.
+            let modes = run_loop(6, 100, 400, &mut clock);
+            assert_eq!(modes, [Whole, Whole, Small, Small, Small, Small]);
+            assert_eq!(VERDICT.get().mode(), Small);
         });
     }
 
     #[test]
-    fn small_calls_that_keep_the_cpu_leave_a_small_verdict() {
+    fn a_loop_too_short_for_its_experiment_leaves_it_due() {
         on_fresh_thread(|| {
-            record(true);
-            let pacer = Pacer {
-                state: Cell::new(State::small(SMALL_SPAN, sys::thread_switches())),
-            };
-            // 64 instant calls: 16 switches in a few µs are out of reach even on a busy CPU.
-            for _ in 0..64 {
-                pacer.write(&[IoSlice::new(b"x")], |w| Ok(w.len())).unwrap();
-            }
-            drop(pacer);
-            assert!(!VERDICT.get().shared);
+            VERDICT.set(Verdict {
+                score: 1.0,
+                experiments: WARM_UP,
+                loops_since: EXPERIMENT_EVERY,
+            });
+            let mut clock = Instant::now();
+            // Due for an experiment, but three spans are not enough: the favoured mode's
+            // two spans, the other's settling span, and the experiment stays due.
+            assert_eq!(
+                run_loop(3, 100, 100, &mut clock),
+                [Mode::Whole, Mode::Whole, Mode::Small]
+            );
+            assert_eq!(run_loop(1, 100, 100, &mut clock), [Mode::Whole]);
+            assert!(VERDICT.get().wants_experiment());
+            // A loop shorter than a span leaves everything as it was.
+            let before = VERDICT.get();
+            drop(Pacer::new());
+            assert_eq!(VERDICT.get(), before);
         });
     }
 
     #[test]
-    fn small_calls_that_give_up_the_cpu_leave_a_shared_verdict() {
+    fn long_loops_experiment_again_every_few_spans() {
         on_fresh_thread(|| {
+            VERDICT.set(Verdict {
+                score: -0.2,
+                experiments: WARM_UP,
+                loops_since: 0,
+            });
+            let mut clock = Instant::now();
+            // Small calls favoured, but whole calls are now twice as fast.
+            let modes = run_loop(SPANS_BETWEEN + 6, 100, 50, &mut clock);
+            let n = usize::try_from(SPANS_BETWEEN).unwrap();
+            assert!(modes[..n].iter().all(|&m| m == Mode::Small));
+            // Settle and time the favoured mode, then the other, then the winner.
+            assert_eq!(modes[n..], [Small, Small, Whole, Whole, Whole, Whole]);
+            assert_eq!(VERDICT.get().experiments, WARM_UP + 1);
+        });
+    }
+
+    #[test]
+    fn small_mode_offers_at_most_a_small_call_and_counts_the_bytes() {
+        on_fresh_thread(|| {
+            let data = vec![1u8; 100_000];
             let pacer = Pacer::new();
-            // The loop's first call is not counted: one more than the minimum.
-            for _ in 0..=MIN_CALLS_FOR_VERDICT {
-                // Each call sleeps: a voluntary switch, as on a full pipe.
-                pacer
-                    .write(&[IoSlice::new(b"x")], |w| {
-                        std::thread::sleep(std::time::Duration::from_micros(50));
-                        Ok(w.len())
-                    })
-                    .unwrap();
-            }
-            drop(pacer);
-            assert!(VERDICT.get().shared);
-            assert_eq!(Pacer::new().mode(), Mode::Whole);
-        });
-    }
-
-    #[test]
-    fn a_long_loop_looks_at_the_end_of_each_span() {
-        on_fresh_thread(|| {
-            let pacer = Pacer::new();
-            let sleepy = |w: &[IoSlice<'_>]| {
-                std::thread::sleep(std::time::Duration::from_micros(20));
-                Ok(w.len())
-            };
-            // The loop's first call is not counted: one more than a span.
-            for _ in 0..=SMALL_SPAN {
-                pacer.write(&[IoSlice::new(b"x")], sleepy).unwrap();
-            }
-            assert_eq!(pacer.mode(), Mode::Whole, "sleeping small calls");
-            for _ in 0..WHOLE_SPAN {
-                pacer.write(&[IoSlice::new(b"x")], |w| Ok(w.len())).unwrap();
-            }
-            assert_eq!(pacer.mode(), Mode::Small, "a probe after a whole span");
-            for _ in 0..PROBE_CALLS {
-                pacer.write(&[IoSlice::new(b"x")], |w| Ok(w.len())).unwrap();
-            }
-            assert_eq!(pacer.mode(), Mode::Small, "the probe kept the CPU");
-        });
-    }
-
-    #[test]
-    fn a_loop_of_one_call_looks_at_nothing() {
-        on_fresh_thread(|| {
-            let pacer = Pacer::new();
-            pacer.write(&[IoSlice::new(b"x")], |w| Ok(w.len())).unwrap();
-            assert_eq!(pacer.state.get().mark, None);
-            record(true);
-            drop(pacer);
-            assert!(VERDICT.get().shared, "no verdict from one call");
-        });
-    }
-
-    #[test]
-    fn small_mode_offers_at_most_a_small_call() {
-        let data = vec![1u8; 100_000];
-        for (state, expected) in [
-            (State::small(SMALL_SPAN, Some(0)), SMALL_CALL),
-            (State::whole(Some(0)), data.len()),
-        ] {
-            let pacer = Pacer {
-                state: Cell::new(state),
-            };
+            assert_eq!(pacer.mode(), Mode::Small);
             let n = pacer
                 .write(&[IoSlice::new(&data)], |w| Ok(w[0].len()))
                 .unwrap();
-            assert_eq!(n, expected);
-        }
+            assert_eq!(n, SMALL_CALL);
+            assert_eq!(pacer.state.get().span_bytes, SMALL_CALL);
+            // A failed call counts nothing.
+            let err = pacer.write(&[IoSlice::new(&data)], |_| {
+                Err(io::ErrorKind::WouldBlock.into())
+            });
+            assert!(err.is_err());
+            assert_eq!(pacer.state.get().span_bytes, SMALL_CALL);
+            let mut state = pacer.state.get();
+            state.mode = Mode::Whole;
+            pacer.state.set(state);
+            let more = vec![1u8; 2 * WHOLE_CALL];
+            let n = pacer
+                .write(&[IoSlice::new(&more)], |w| Ok(w[0].len()))
+                .unwrap();
+            assert_eq!(n, WHOLE_CALL);
+        });
     }
 }

@@ -23,9 +23,5 @@ pub use unix::*;
 
 #[cfg(target_os = "linux")]
 mod datagram;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-mod usage;
 #[cfg(target_os = "linux")]
 pub use datagram::*;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use usage::thread_switches;
