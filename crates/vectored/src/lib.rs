@@ -107,7 +107,7 @@ pub use error::{Error, Result};
 pub use limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 pub use queue::{Chunk, QueueOptions, WriteQueue};
 pub use read_exact::read_exact;
-pub use write_all::write_all;
+pub use write_all::{write_all, write_all_cursor};
 
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]

@@ -6,6 +6,13 @@
 //! [`IOV_MAX`] descriptors, the caller's slices untouched, and errors that
 //! carry the exact number of bytes transferred.
 //!
+//! # Write sizing
+//!
+//! These loops take an [`AsyncWrite`], not an fd, so each call offers a whole window (up to
+//! [`IOV_MAX`] buffers, no byte cap), as [`crate::write_all`] does. To cap the bytes per
+//! call (for a pipe, see [`WriteSizing`](crate::WriteSizing) for why 8 KiB can be faster),
+//! pass [`write_all_cursor`] a cursor made with [`IoCursor::with_limits`].
+//!
 //! # Cancellation and timeouts
 //!
 //! A future that owns its progress loses it when dropped, so each operation comes in two

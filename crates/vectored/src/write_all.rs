@@ -50,10 +50,55 @@ use {
 /// - [`WouldBlock`](std::io::ErrorKind::WouldBlock) is returned as is, with the progress, since a
 ///   plain `Write` gives no way to wait for readiness;
 /// - any other error of the writer is returned unchanged.
+///
+/// # Write sizing
+///
+/// A `Write` has no fd to ask what it is, so each call offers a whole window (up to
+/// [`IOV_MAX`](crate::IOV_MAX) buffers, no byte cap), like
+/// [`WriteSizing::Unlimited`](crate::WriteSizing::Unlimited). For a pipe or socket, prefer
+/// [`write_all_fd`], whose automatic sizing paces pipe writes; or choose a cap yourself with
+/// [`write_all_cursor`] and [`IoCursor::with_limits`].
 pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Result<usize> {
-    let mut cursor = IoCursor::new(bufs);
+    write_all_cursor(writer, &mut IoCursor::new(bufs))
+}
+
+/// Writes every byte the cursor has left to any [`Write`], as [`write_all`] does, keeping
+/// the progress in the caller's cursor; the cursor's limits are the write sizing (see
+/// [`IoCursor::with_limits`]).
+///
+/// # Examples
+///
+/// At most 8 KiB per call, the sizing [`write_all_fd`] picks for a pipe whose reader has a
+/// CPU of its own:
+///
+/// ```
+/// use std::io::{IoSlice, Read};
+/// use vectored::{IoCursor, IOV_MAX};
+///
+/// let (mut r, mut w) = std::io::pipe()?;
+/// let data = vec![7u8; 100_000];
+/// let reader = std::thread::spawn(move || {
+///     let mut got = Vec::new();
+///     r.read_to_end(&mut got).map(|_| got)
+/// });
+/// let bufs = [IoSlice::new(&data)];
+/// let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, IOV_MAX, 8 * 1024);
+/// assert_eq!(vectored::write_all_cursor(&mut w, &mut cursor)?, data.len());
+/// drop(w);
+/// assert_eq!(reader.join().unwrap()?, data);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`write_all`]; [`Error::transferred`](crate::Error::transferred) equals
+/// `cursor.transferred()` (the count since the cursor was created, over every call).
+pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
+    writer: &mut W,
+    cursor: &mut IoCursor<'_, N>,
+) -> Result<usize> {
     drive(
-        &mut cursor,
+        cursor,
         Direction::Write,
         writes(|window, _| writer.write_vectored(window)),
         &mut NoWait,
@@ -76,10 +121,14 @@ pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Res
 /// other devices), each call's runs of two or more consecutive buffers shorter than 256
 /// bytes are copied into one staging buffer and offered as one buffer, since a buffer costs
 /// the kernel about as much as copying 400–500 bytes; larger buffers are offered by
-/// reference. Each call still covers the same bytes (so the number of calls does not
-/// change), the staging buffer is allocated at most once per call of this function (no
-/// larger than the first call's bytes), and [`Error::transferred`] is exact as always.
+/// reference. Each call covers at least the bytes it would cover without staging, and runs
+/// of small buffers past a window ride along (so tiny records are not held to
+/// [`IOV_MAX`](crate::IOV_MAX) per call), and [`Error::transferred`] is exact as always.
 /// [`FdOptions::coalesce`] has the details and turns it off.
+///
+/// How many bytes each call offers follows [`FdOptions::write_sizing`]: by default, pipes
+/// get 8 KiB or 128 KiB calls, whichever this thread measured to be faster (see
+/// [`WriteSizing`](crate::WriteSizing)), and everything else whole windows.
 ///
 /// # Examples
 ///
@@ -335,6 +384,57 @@ mod tests {
                 }
             }
             Ok(self.per_call - left)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_cursor_form_keeps_its_limits_and_progress() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 249) as u8).collect();
+        let bufs: Vec<IoSlice<'_>> = data.chunks(500).map(IoSlice::new).collect();
+        let mut cursor = IoCursor::<{ crate::IOV_MAX }>::with_limits(&bufs, 3, 1000);
+        let mut out = Limited {
+            out: Vec::new(),
+            per_call: usize::MAX,
+            n_bufs: usize::MAX,
+            calls: 0,
+        };
+        assert_eq!(write_all_cursor(&mut out, &mut cursor).unwrap(), data.len());
+        assert_eq!(out.out, data);
+        assert_eq!(out.calls, 10, "two 500-byte buffers (1000 bytes) per call");
+        // An error leaves the progress in the cursor, and a second call resumes there.
+        let mut cursor = IoCursor::new(&bufs);
+        let mut failing = Failing {
+            left: 3000,
+            out: Vec::new(),
+        };
+        let err = write_all_cursor(&mut failing, &mut cursor).unwrap_err();
+        assert_eq!((err.transferred(), cursor.transferred()), (3000, 3000));
+        failing.left = usize::MAX;
+        assert_eq!(
+            write_all_cursor(&mut failing, &mut cursor).unwrap(),
+            data.len()
+        );
+        assert_eq!(failing.out, data);
+    }
+
+    /// Accepts `left` bytes in calls of at most 1000, then fails with `BrokenPipe`.
+    struct Failing {
+        left: usize,
+        out: Vec<u8>,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.left).min(1000);
+            self.out.extend_from_slice(&buf[..n]);
+            self.left -= n;
+            Ok(n)
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
