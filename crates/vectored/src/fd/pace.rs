@@ -27,7 +27,9 @@
 //! thread keeps a running score of ln(small time ÷ whole time) per byte. Loops use the mode
 //! the score favours; a thread experiments in its first [`WARM_UP`] loops that are long
 //! enough, then every [`EXPERIMENT_EVERY`] loops, and a long loop again every
-//! [`SPANS_BETWEEN`] spans, since readers move. Ties go to small calls, the smaller loss
+//! [`SPANS_BETWEEN`] spans, since readers move. Each experiment that confirms the favoured
+//! mode doubles both intervals (up to [`MAX_BACKOFF`] times): an experiment spends a span in
+//! the slower mode, up to 8× slower per byte. Ties go to small calls, the smaller loss
 //! when wrong.
 
 use std::cell::Cell;
@@ -59,6 +61,9 @@ const EXPERIMENT_EVERY: u32 = 8;
 
 /// Inside one long loop, spans between the end of an experiment and the next (4 MiB).
 const SPANS_BETWEEN: u32 = 32;
+
+/// The most the two intervals above grow by while experiments confirm the favoured mode.
+const MAX_BACKOFF: u32 = 16;
 
 /// How much one experiment moves the score (an exponential moving average: the last few
 /// experiments count, so one disturbed by other work does not decide alone).
@@ -92,6 +97,9 @@ struct Verdict {
     experiments: u32,
     /// Loops long enough for an experiment since the last one.
     loops_since: u32,
+    /// The intervals' factor: doubled by each experiment that confirms the favoured mode,
+    /// back to 1 when one changes it.
+    backoff: u32,
 }
 
 impl Verdict {
@@ -99,6 +107,7 @@ impl Verdict {
         score: 0.0,
         experiments: 0,
         loops_since: 0,
+        backoff: 1,
     };
 
     fn mode(self) -> Mode {
@@ -110,7 +119,12 @@ impl Verdict {
     }
 
     fn wants_experiment(self) -> bool {
-        self.experiments < WARM_UP || self.loops_since + 1 >= EXPERIMENT_EVERY
+        self.experiments < WARM_UP || self.loops_since + 1 >= EXPERIMENT_EVERY * self.backoff
+    }
+
+    /// Spans of a long loop between two experiments.
+    fn spans_between(self) -> u32 {
+        SPANS_BETWEEN * self.backoff
     }
 
     /// The verdict after an experiment that measured `small` and `whole` (ns per byte).
@@ -121,10 +135,16 @@ impl Verdict {
         } else {
             (1.0 - WEIGHT) * self.score + WEIGHT * ratio
         };
+        let confirmed = (score > 0.0) == (self.score > 0.0);
         Self {
             score,
             experiments: self.experiments.saturating_add(1),
             loops_since: 0,
+            backoff: if confirmed && self.experiments >= WARM_UP {
+                (self.backoff * 2).min(MAX_BACKOFF)
+            } else {
+                1
+            },
         }
     }
 }
@@ -173,6 +193,8 @@ struct State {
     span_start: Option<Instant>,
     /// Spans completed since the last experiment (in [`Phase::Exploit`]).
     spans: u32,
+    /// Spans between two experiments in this loop.
+    spans_between: u32,
     /// Spans completed in this loop.
     loop_spans: u32,
     small: Tally,
@@ -199,6 +221,7 @@ impl Pacer {
             span_bytes: 0,
             span_start: None,
             spans: 0,
+            spans_between: verdict.spans_between(),
             loop_spans: 0,
             small: Tally::default(),
             whole: Tally::default(),
@@ -264,7 +287,7 @@ impl State {
         match self.phase {
             Phase::Exploit => {
                 self.spans += 1;
-                if self.spans >= SPANS_BETWEEN {
+                if self.spans >= self.spans_between {
                     // Inside a long loop: experiment again.
                     self.spans = 0;
                     self.phase = Phase::Settle(false);
@@ -306,6 +329,7 @@ impl State {
         self.phase = Phase::Exploit;
         self.mode = verdict.mode();
         self.spans = 0;
+        self.spans_between = verdict.spans_between();
     }
 }
 
@@ -331,6 +355,7 @@ pub(crate) fn set_verdict_for_test(whole: bool) {
         score: if whole { 1.0 } else { -1.0 },
         experiments: WARM_UP,
         loops_since: 0,
+        backoff: 1,
     });
 }
 
@@ -456,16 +481,41 @@ mod tests {
             assert!(verdict.wants_experiment());
             verdict = verdict.after(1.0, 2.0);
         }
+        // Every 8 loops, then (the first experiment confirmed small calls) every 16.
         let mut due = Vec::new();
-        for _ in 0..2 * EXPERIMENT_EVERY {
-            due.push(verdict.wants_experiment());
+        for i in 0..3 * EXPERIMENT_EVERY {
             if verdict.wants_experiment() {
+                due.push(i);
                 verdict = verdict.after(1.0, 2.0);
             } else {
                 verdict.loops_since += 1;
             }
         }
-        assert_eq!(due.iter().filter(|&&d| d).count(), 2, "{due:?}");
+        assert_eq!(due, [EXPERIMENT_EVERY - 1, 3 * EXPERIMENT_EVERY - 1]);
+    }
+
+    #[test]
+    fn confirming_experiments_space_out_and_a_change_resets_them() {
+        let mut verdict = Verdict::NEW;
+        for _ in 0..WARM_UP {
+            verdict = verdict.after(1.0, 2.0);
+            assert_eq!(verdict.backoff, 1, "no backoff while warming up");
+        }
+        for expected in [2, 4, 8, 16, 16] {
+            verdict = verdict.after(1.0, 2.0);
+            assert_eq!(verdict.backoff, expected);
+        }
+        assert_eq!(verdict.spans_between(), SPANS_BETWEEN * MAX_BACKOFF);
+        assert!(!Verdict {
+            loops_since: 8 * EXPERIMENT_EVERY,
+            ..verdict
+        }
+        .wants_experiment());
+        // Whole calls now much faster: the mode changes and the intervals start over.
+        while verdict.mode() == Mode::Small {
+            verdict = verdict.after(8.0, 1.0);
+        }
+        assert_eq!(verdict.backoff, 1);
     }
 
     /// Runs one loop of `spans` spans on a fresh pacer with a fake clock: each span takes
@@ -518,6 +568,7 @@ mod tests {
                 score: 1.0,
                 experiments: WARM_UP,
                 loops_since: EXPERIMENT_EVERY,
+                backoff: 1,
             });
             let mut clock = Instant::now();
             // Due for an experiment, but three spans are not enough: the favoured mode's
@@ -542,6 +593,7 @@ mod tests {
                 score: -0.2,
                 experiments: WARM_UP,
                 loops_since: 0,
+                backoff: 1,
             });
             let mut clock = Instant::now();
             // Small calls favoured, but whole calls are now twice as fast.
