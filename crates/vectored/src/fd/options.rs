@@ -357,10 +357,10 @@ impl fmt::Debug for FdOptions {
 /// Linux the loops measure: now and then a loop of at least 512 KiB times 128 KiB in each
 /// size (with the monotonic clock, no system call), and the thread keeps the faster for its
 /// next loops; a thread does this in its first three such loops, then every eighth, and a
-/// long loop every 4 MiB (both up to 16 times less often while the results agree). Where that is not available, half the pipe is the fixed size with
-/// the smallest worst case (1.3–1.7× behind the best in either regime). Stream sockets
-/// stream inside one call already (a cap only added calls), and files gain nothing from
-/// smaller calls. Measurements and mechanism: `BENCHMARKS.md`, "No regret".
+/// long loop every 4 MiB (both up to 16 times less often while the results agree). Where
+/// that is not available, half the pipe is the fixed size with the smallest worst case
+/// (1.3–1.7× behind the best in either regime). Stream sockets stream inside one call
+/// already (a cap only added calls), and files gain nothing from smaller calls. Measurements and mechanism: `BENCHMARKS.md`, "No regret".
 ///
 /// So: if your pipe's reader surely shares your CPU, [`Unlimited`](Self::Unlimited) saves
 /// the pacer's experiments; if it surely has its own, `Fixed(8 * 1024)` does.
