@@ -28,8 +28,8 @@
 //! the score favours; a thread experiments in its first [`WARM_UP`] loops that are long
 //! enough, then every [`EXPERIMENT_EVERY`] loops, and a long loop again every
 //! [`SPANS_BETWEEN`] spans, since readers move. Each experiment that confirms the favoured
-//! mode doubles both intervals (up to [`MAX_BACKOFF`] times): an experiment spends a span in
-//! the slower mode, up to 8× slower per byte. Ties go to small calls, the smaller loss
+//! mode by a clear margin ([`DECISIVE`]) doubles both intervals (up to [`MAX_BACKOFF`]
+//! times): an experiment spends a span in the slower mode, up to 8× slower per byte. Ties go to small calls, the smaller loss
 //! when wrong.
 
 use std::cell::Cell;
@@ -64,6 +64,10 @@ const SPANS_BETWEEN: u32 = 32;
 
 /// The most the two intervals above grow by while experiments confirm the favoured mode.
 const MAX_BACKOFF: u32 = 16;
+
+/// The score beyond which an experiment that confirms the favoured mode spaces out the next
+/// ones: one size 1.2× faster than the other.
+const DECISIVE: f64 = 0.2;
 
 /// How much one experiment moves the score (an exponential moving average: the last few
 /// experiments count, so one disturbed by other work does not decide alone).
@@ -135,7 +139,9 @@ impl Verdict {
         } else {
             (1.0 - WEIGHT) * self.score + WEIGHT * ratio
         };
-        let confirmed = (score > 0.0) == (self.score > 0.0);
+        // Confirmed, and by a clear margin: when the two sizes are close, experiments cost
+        // little and keep their pace.
+        let confirmed = (score > 0.0) == (self.score > 0.0) && score.abs() > DECISIVE;
         Self {
             score,
             experiments: self.experiments.saturating_add(1),
@@ -492,6 +498,15 @@ mod tests {
             }
         }
         assert_eq!(due, [EXPERIMENT_EVERY - 1, 3 * EXPERIMENT_EVERY - 1]);
+    }
+
+    #[test]
+    fn close_results_keep_the_experiments_coming() {
+        let mut verdict = Verdict::NEW;
+        for _ in 0..WARM_UP + 4 {
+            verdict = verdict.after(1.0, 1.1);
+        }
+        assert_eq!((verdict.mode(), verdict.backoff), (Mode::Small, 1));
     }
 
     #[test]
