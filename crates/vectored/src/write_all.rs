@@ -210,7 +210,7 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.copies() && opts.coalesces() {
-        let mut staging = Staging::default();
+        let mut staging = Staging::new();
         let mut source = Extending { cursor, offered: 0 };
         drive_fd_write(
             &writer,
@@ -222,7 +222,6 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
                 if window.is_empty() {
                     return None;
                 }
-                staging.size_for(window);
                 let (extra, extra_bytes) = if bytes < budget && ends_small(window) {
                     small_prefix(after, (budget - bytes).min(EXTEND_MAX).min(room - bytes))
                 } else {

@@ -4,13 +4,13 @@
 //! vectored call costs about 25–35 ns in the kernel's `copy_from_iter`, as much as a
 //! 400–500 byte `memcpy` (on `/dev/null`, which copies nothing, about 3 ns). So for one
 //! call's window, runs of small buffers are copied into one staging buffer and offered as one
-//! descriptor, while larger buffers are offered by reference. The staged list holds exactly the window's bytes, in order: a count
+//! descriptor, while larger buffers are offered by reference. The staged list holds exactly the
+//! window's bytes (and the small buffers past it that ride along), in order: a count
 //! returned by the call advances the cursor as it would have without staging.
 //!
 //! Pure data: no system calls here.
 
 use std::io::{self, IoSlice};
-use std::ops::Range;
 
 use arrayvec::ArrayVec;
 
@@ -20,86 +20,18 @@ use crate::limits::IOV_MAX;
 /// than the descriptor it saves (the CLI's `hybrid-256` strategy draws the same line).
 pub(crate) const SMALL: usize = 256;
 
-/// One piece of a staged call, in window order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    /// Window entry `i`, by reference.
-    Ref(usize),
-    /// Window entries `entries`, copied one after another into the staging buffer, `bytes`
-    /// bytes in all.
-    Staged { entries: Range<usize>, bytes: usize },
-}
-
-/// A run of small entries being gathered by [`plan`].
-#[derive(Debug, Default)]
-struct Run {
-    start: usize,
-    len: usize,
-    bytes: usize,
-}
-
-impl Run {
-    /// Ends the run: two or more entries are staged (taking `bytes` of `room`), a lone entry
-    /// is passed by reference (copying it would save no descriptor).
-    fn close(&mut self, room: &mut usize, emit: &mut impl FnMut(Piece)) {
-        match self.len {
-            0 => {}
-            1 => emit(Piece::Ref(self.start)),
-            _ => {
-                emit(Piece::Staged {
-                    entries: self.start..self.start + self.len,
-                    bytes: self.bytes,
-                });
-                *room -= self.bytes;
-            }
+/// Ends the open run of `len` entries from `first`, staged from `from` in `buf`: two or
+/// more are one staged descriptor, a lone one is taken back and passed by reference.
+fn close_run(buf: &mut Vec<u8>, slots: &mut Vec<Slot>, first: usize, len: usize, from: usize) {
+    match len {
+        0 => {}
+        1 => {
+            buf.truncate(from);
+            slots.push(Slot::Ref(first));
         }
-        *self = Run::default();
+        _ if buf.len() == from => {} // Only empty entries: nothing to write.
+        _ => slots.push(Slot::Staged(buf.len() - from)),
     }
-
-    /// Adds entry `i` of `len` bytes if it is small and fits in `room`.
-    fn take(&mut self, i: usize, len: usize, room: usize) -> bool {
-        if len >= SMALL || len > room - self.bytes {
-            return false;
-        }
-        if self.len == 0 {
-            self.start = i;
-        }
-        self.len += 1;
-        self.bytes += len;
-        true
-    }
-}
-
-/// The pieces of one call for a window whose entries are `lens` long, with `capacity` bytes
-/// of staging: each run of two or more consecutive entries shorter than [`SMALL`] that fits in
-/// what is left of the staging buffer becomes one [`Piece::Staged`]; every other entry is a
-/// [`Piece::Ref`]. A run that would overflow the staging buffer is cut there, and what does
-/// not fit starts a new run only if it fits. Deterministic: the same lengths and capacity
-/// give the same pieces.
-fn plan(lens: impl Iterator<Item = usize>, capacity: usize, mut emit: impl FnMut(Piece)) {
-    let mut room = capacity;
-    let mut run = Run::default();
-    for (i, len) in lens.enumerate() {
-        if run.take(i, len, room) {
-            continue;
-        }
-        run.close(&mut room, &mut emit);
-        if !run.take(i, len, room) {
-            emit(Piece::Ref(i));
-        }
-    }
-    run.close(&mut room, &mut emit);
-}
-
-/// The bytes a window needs staged with an unbounded staging buffer.
-fn staged_bytes(window: &[IoSlice<'_>]) -> usize {
-    let mut need = 0;
-    plan(window.iter().map(|s| s.len()), usize::MAX, |piece| {
-        if let Piece::Staged { bytes, .. } = piece {
-            need += bytes;
-        }
-    });
-    need
 }
 
 /// One descriptor of a staged call: window entry `i` by reference, or the next `bytes` of
@@ -110,46 +42,71 @@ enum Slot {
     Staged(usize),
 }
 
-/// The staging buffer of one write-all loop: allocated at most once (as large as the first
-/// window needs, at most that window's bytes) and reused for every call, as is the list of
-/// the call's descriptors.
+/// The staging buffer of one write-all loop, reused for every call (it grows to the
+/// largest call's staged bytes, at most that call's bytes), as is the list of the call's
+/// descriptors. Both come from, and go back to, a per-thread spare (up to [`KEEP`] bytes),
+/// so a thread's loops allocate them once rather than grow them in each loop.
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
     buf: Vec<u8>,
-    /// The descriptors of the current call, laid out by the one [`plan`] pass that copies.
+    /// The descriptors of the current call, laid out by the one pass that copies.
     slots: Vec<Slot>,
-    /// The staging room every call may use; fixed by the first window.
-    capacity: usize,
-    sized: bool,
+    /// Whether a call was planned already.
+    planned: bool,
+    /// Set when the first call had nothing to stage: the loop's buffers are then taken to be
+    /// large, and later calls skip the plan.
+    nothing_to_stage: bool,
+}
+
+/// The most staging a thread keeps between loops: one window of small buffers
+/// (`IOV_MAX` × 255 bytes) plus what may ride along past it (256 KiB).
+const KEEP: usize = 512 * 1024;
+
+thread_local! {
+    /// The staging buffer and descriptor list of the thread's last loop.
+    static SPARE: std::cell::Cell<(Vec<u8>, Vec<Slot>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.buf.capacity() <= KEEP && self.slots.capacity() <= KEEP {
+            let (mut buf, mut slots) = (
+                std::mem::take(&mut self.buf),
+                std::mem::take(&mut self.slots),
+            );
+            buf.clear();
+            slots.clear();
+            SPARE.set((buf, slots));
+        }
+    }
 }
 
 impl Staging {
-    /// Sizes the staging buffer for `window` if it is not sized yet: as large as its runs
-    /// of small buffers need. A paced loop sizes it by the whole window before offering a
-    /// part of it, so that later windows offered whole fit too.
-    pub(crate) fn size_for(&mut self, window: &[IoSlice<'_>]) {
-        if !self.sized {
-            self.sized = true;
-            self.capacity = staged_bytes(window);
-            self.buf = Vec::with_capacity(self.capacity);
+    /// A staging step with the thread's spare buffers.
+    pub(crate) fn new() -> Self {
+        let (buf, slots) = SPARE.take();
+        Self {
+            buf,
+            slots,
+            ..Self::default()
         }
     }
 
     /// Makes the one call `write` for `window`, with runs of small buffers staged (see
-    /// [`plan`]); the list `write` gets holds exactly the window's bytes, in order, in at
-    /// most as many descriptors.
+    /// [`lay_out`](Self::lay_out)); the list `write` gets holds exactly the window's bytes,
+    /// in order, in at most as many descriptors.
     pub(crate) fn write(
         &mut self,
         window: &[IoSlice<'_>],
         write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        self.size_for(window);
         // Nothing to stage, or a window longer than a call takes (never from the cursor):
         // the window as it is.
-        if self.capacity == 0 || window.len() > IOV_MAX {
+        if self.nothing_to_stage || window.len() > IOV_MAX {
             return write(window);
         }
-        self.write_parts(window, &[], self.capacity, write)
+        self.write_parts(window, &[], write)
     }
 
     /// Makes the one call `write` for `window` followed by `after`, small buffers that come
@@ -164,17 +121,41 @@ impl Staging {
     ) -> io::Result<usize> {
         debug_assert!(window.last().is_some_and(|last| last.len() < SMALL));
         debug_assert!(after.iter().all(|buf| buf.len() < SMALL));
-        self.size_for(window);
-        // Every run fits: the buffer grows past its first size if need be (it is reused).
-        self.write_parts(window, after, usize::MAX, write)
+        self.write_parts(window, after, write)
     }
 
-    /// The staged call over `window` then `after`, with `room` bytes of staging.
+    /// Lays out one call over `entries` in one pass (the tests' `plan` is the model, with
+    /// unbounded room): each run of two or more consecutive entries shorter than [`SMALL`]
+    /// is copied into the staging buffer as it is read (a run that ends with one entry is
+    /// taken back: that entry is passed by reference), every other entry is a
+    /// [`Slot::Ref`].
+    fn lay_out<'e>(&mut self, entries: impl Iterator<Item = &'e IoSlice<'e>>) {
+        let (buf, slots) = (&mut self.buf, &mut self.slots);
+        buf.clear();
+        slots.clear();
+        // The open run: its first entry, its length in entries, where it starts in `buf`.
+        let (mut first, mut len, mut from) = (0, 0usize, 0);
+        for (i, entry) in entries.enumerate() {
+            if entry.len() < SMALL {
+                if len == 0 {
+                    (first, from) = (i, buf.len());
+                }
+                buf.extend_from_slice(entry);
+                len += 1;
+            } else {
+                close_run(buf, slots, first, len, from);
+                len = 0;
+                slots.push(Slot::Ref(i));
+            }
+        }
+        close_run(buf, slots, first, len, from);
+    }
+
+    /// The staged call over `window` then `after`.
     fn write_parts(
         &mut self,
         window: &[IoSlice<'_>],
         after: &[IoSlice<'_>],
-        room: usize,
         write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         let entry = |i: usize| {
@@ -182,31 +163,15 @@ impl Staging {
                 .get(i)
                 .map_or_else(|| after[i - window.len()], |&slice| slice)
         };
-        let (buf, slots) = (&mut self.buf, &mut self.slots);
-        buf.clear();
-        slots.clear();
-        plan(
-            window.iter().chain(after).map(|s| s.len()),
-            room,
-            |piece| match piece {
-                Piece::Ref(i) => slots.push(Slot::Ref(i)),
-                Piece::Staged { bytes: 0, .. } => {}
-                Piece::Staged { entries, bytes } => {
-                    // The run's part in the window, then its part after it.
-                    let split = window.len();
-                    buf.reserve(bytes);
-                    for slice in &window[entries.start.min(split)..entries.end.min(split)] {
-                        buf.extend_from_slice(slice);
-                    }
-                    let (from, to) = (entries.start.max(split), entries.end.max(split));
-                    for slice in &after[from - split..to - split] {
-                        buf.extend_from_slice(slice);
-                    }
-                    slots.push(Slot::Staged(bytes));
-                }
-            },
-        );
+        let first = !std::mem::replace(&mut self.planned, true);
+        if after.is_empty() {
+            // The common case, without the chain's test per entry.
+            self.lay_out(window.iter());
+        } else {
+            self.lay_out(window.iter().chain(after));
+        }
         if self.buf.is_empty() && after.is_empty() {
+            self.nothing_to_stage = first;
             return write(window);
         }
         let staged = &self.buf[..];
@@ -232,6 +197,92 @@ impl Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::Range;
+
+    // The model of a call's layout, written for clarity: `Staging::lay_out` must agree with it.
+
+    /// One piece of a staged call, in window order.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Piece {
+        /// Window entry `i`, by reference.
+        Ref(usize),
+        /// Window entries `entries`, copied one after another into the staging buffer, `bytes`
+        /// bytes in all.
+        Staged { entries: Range<usize>, bytes: usize },
+    }
+
+    /// A run of small entries being gathered by [`plan`].
+    #[derive(Debug, Default)]
+    struct Run {
+        start: usize,
+        len: usize,
+        bytes: usize,
+    }
+
+    impl Run {
+        /// Ends the run: two or more entries are staged (taking `bytes` of `room`), a lone entry
+        /// is passed by reference (copying it would save no descriptor).
+        fn close(&mut self, room: &mut usize, emit: &mut impl FnMut(Piece)) {
+            match self.len {
+                0 => {}
+                1 => emit(Piece::Ref(self.start)),
+                _ => {
+                    emit(Piece::Staged {
+                        entries: self.start..self.start + self.len,
+                        bytes: self.bytes,
+                    });
+                    *room -= self.bytes;
+                }
+            }
+            *self = Run::default();
+        }
+
+        /// Adds entry `i` of `len` bytes if it is small and fits in `room`.
+        fn take(&mut self, i: usize, len: usize, room: usize) -> bool {
+            if len >= SMALL || len > room - self.bytes {
+                return false;
+            }
+            if self.len == 0 {
+                self.start = i;
+            }
+            self.len += 1;
+            self.bytes += len;
+            true
+        }
+    }
+
+    /// The pieces of one call for a window whose entries are `lens` long, with `capacity` bytes
+    /// of staging: each run of two or more consecutive entries shorter than [`SMALL`] that fits in
+    /// what is left of the staging buffer becomes one [`Piece::Staged`]; every other entry is a
+    /// [`Piece::Ref`]. A run that would overflow the staging buffer is cut there, and what does
+    /// not fit starts a new run only if it fits. Deterministic: the same lengths and capacity
+    /// give the same pieces.
+    fn plan(lens: impl Iterator<Item = usize>, capacity: usize, mut emit: impl FnMut(Piece)) {
+        let mut room = capacity;
+        let mut run = Run::default();
+        for (i, len) in lens.enumerate() {
+            if run.take(i, len, room) {
+                continue;
+            }
+            run.close(&mut room, &mut emit);
+            if !run.take(i, len, room) {
+                emit(Piece::Ref(i));
+            }
+        }
+        run.close(&mut room, &mut emit);
+    }
+
+    /// The bytes a window needs staged with an unbounded staging buffer.
+    #[cfg(test)]
+    fn staged_bytes(window: &[IoSlice<'_>]) -> usize {
+        let mut need = 0;
+        plan(window.iter().map(|s| s.len()), usize::MAX, |piece| {
+            if let Piece::Staged { bytes, .. } = piece {
+                need += bytes;
+            }
+        });
+        need
+    }
 
     fn pieces(lens: &[usize], capacity: usize) -> Vec<Piece> {
         let mut out = Vec::new();
@@ -341,7 +392,39 @@ mod tests {
                 Ok(0)
             })
             .unwrap();
-        assert_eq!(staging.buf.capacity(), 0);
+        // The lone small entry was copied, then taken back.
+        assert!(staging.buf.is_empty() && staging.buf.capacity() < SMALL);
+    }
+
+    /// The one-pass layout agrees with the model's plan (unbounded room) for any lengths:
+    /// the same descriptors, holding the same bytes.
+    #[test]
+    fn the_one_pass_layout_follows_the_model() {
+        use proptest::prelude::*;
+        let lens = proptest::collection::vec(
+            prop_oneof![0usize..=2, 3usize..SMALL, SMALL..SMALL + 2, 300usize..5000],
+            0..300,
+        );
+        proptest!(|(lens in lens)| {
+            let data: Vec<Vec<u8>> = lens
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| vec![u8::try_from(i % 251).unwrap(); n])
+                .collect();
+            let window: Vec<IoSlice<'_>> = data.iter().map(|d| IoSlice::new(d)).collect();
+            let mut expected = Vec::new();
+            plan(lens.iter().copied(), usize::MAX, |piece| match piece {
+                Piece::Ref(i) => expected.push(Slot::Ref(i)),
+                Piece::Staged { bytes: 0, .. } => {}
+                Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
+            });
+            let mut staging = Staging::default();
+            staging.lay_out(window.iter());
+            prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
+            let mut seen = Vec::new();
+            staging.write(&window, |iovs| { seen = flat(iovs); Ok(0) }).unwrap();
+            prop_assert!(seen == flat(&window));
+        });
     }
 
     #[test]

@@ -256,9 +256,9 @@ impl FdOptions {
     /// - in that window, each run of two or more consecutive buffers shorter than 256 bytes
     ///   is copied into the staging buffer and offered as one buffer; longer buffers (and a
     ///   small buffer alone between long ones) are offered by reference, uncopied;
-    /// - the staging buffer is allocated at most once per loop call, as large as the first
-    ///   window's runs need (never more than that window's bytes), and reused; a later run
-    ///   that does not fit in what is left of it is offered by reference.
+    /// - the staging buffer grows to the largest call's staged bytes (never more than that
+    ///   call's bytes) and is kept per thread for the next loop (up to 512 KiB); if the
+    ///   first call of a loop has nothing to stage, the loop stops looking.
     ///
     /// The bytes written, their order, and the progress reported on an error are the same
     /// either way. The queue ([`WriteQueue`](crate::WriteQueue)) coalesces in its own arena
