@@ -349,7 +349,7 @@ mod tests {
     }
 
     /// Every call's list holds the window's bytes in order, in no more descriptors; the
-    /// buffer is allocated once, by the first window.
+    /// buffer grows once, for the first (largest) window.
     #[test]
     fn staged_lists_keep_the_bytes_and_reuse_one_buffer() {
         let data: Vec<Vec<u8>> = (0..300u16)
