@@ -193,6 +193,14 @@ def test_progress_is_set_when_the_first_call_fails(pair: tuple[socket.socket, so
             await sock_writev_all(a, [b"x" * 100], progress=progress)
         assert isinstance(info.value, vectored.TransferError)
         assert progress.transferred == info.value.transferred == 0
+        progress.transferred = 12345
+        with pytest.raises(TypeError):  # refused before anything is sent
+            await sock_writev_all(a, [b"x", "not a buffer"], progress=progress)  # type: ignore[list-item]
+        assert progress.transferred == 0
+        progress.transferred = 12345
+        with pytest.raises(BufferError):  # a read-only buffer, as os.readv says
+            await sock_readv_exact(a, [b"read-only"], progress=progress)
+        assert progress.transferred == 0
 
     asyncio.run(main())
 

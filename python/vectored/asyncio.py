@@ -188,6 +188,8 @@ async def sock_writev_all(
     if sock.gettimeout() != 0:
         raise _not_nonblocking()
     fd = sock.fileno()
+    if progress is not None:
+        progress.transferred = 0
     # The common case first, before the loop is looked up: one writev_all call that the
     # socket takes whole (one pwritev2 system call; small buffers coalesced).
     try:
@@ -272,6 +274,8 @@ async def sock_readv_exact(
     if sock.gettimeout() != 0:
         raise _not_nonblocking()
     fd = sock.fileno()
+    if progress is not None:
+        progress.transferred = 0
     try:
         got = _readv_exact(fd, buffers, timeout=0)
     except BlockingIOError as err:
