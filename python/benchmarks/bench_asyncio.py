@@ -17,7 +17,10 @@ Strategies run interleaved: each repetition runs every strategy once in a shuffl
 and with ``--loop both`` the two loops take turns (shuffled) within each repetition. The
 report gives, per loop, the median time per run, each strategy's median relative to
 vectored's, and the median of the per-repetition ratios (paired, so that load changing
-during the run cancels out); above 1.00, vectored is faster.
+during the run cancels out); above 1.00, vectored is faster. The last two columns are the
+same for the sending thread's CPU time (``time.thread_time``): on a shared machine it
+moves less with other processes' load than the wall time, but it leaves out time spent
+waiting for the socket or the reader.
 """
 
 from __future__ import annotations
@@ -143,7 +146,12 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
             "writelines": run_writelines, "writelines+drain": run_drain}
 
 
-def bench(reps: int, loop_names: list[str]) -> list[tuple[str, str, str, float, float, float]]:
+Row = tuple[str, str, str, float, float, float, float, float]
+"""loop, workload, strategy, median wall time per run, its ratio to vectored's, the median
+paired wall-time ratio, median CPU time per run, the median paired CPU-time ratio."""
+
+
+def bench(reps: int, loop_names: list[str]) -> list[Row]:
     loads = workloads()
     loops = {name: new_loop(name) for name in loop_names}
     # (loop, workload, strategy) -> connection; the reading sides go to the reader process.
@@ -177,15 +185,18 @@ def bench(reps: int, loop_names: list[str]) -> list[tuple[str, str, str, float, 
                for name, loop in loops.items()}
         times: dict[tuple[str, str], list[float]] = {
             (name, s): [] for name in loops for s in STRATEGIES}
+        cpu: dict[tuple[str, str], list[float]] = {
+            (name, s): [] for name in loops for s in STRATEGIES}
 
         async def one_rep(loop_name: str, record: bool) -> None:
             order = list(STRATEGIES)
             rng.shuffle(order)
             for s in order:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 await run[loop_name][s]()
                 if record:
                     times[loop_name, s].append(time.perf_counter() - start)
+                    cpu[loop_name, s].append(time.thread_time() - start_cpu)
 
         for name, loop in loops.items():  # warm-up
             loop.run_until_complete(one_rep(name, record=False))
@@ -195,12 +206,14 @@ def bench(reps: int, loop_names: list[str]) -> list[tuple[str, str, str, float, 
             for name in loop_order:
                 loops[name].run_until_complete(one_rep(name, record=True))
         for name in loops:
-            base = times[name, "vectored"]
+            base, base_cpu = times[name, "vectored"], cpu[name, "vectored"]
             median_base = statistics.median(base)
             for s in STRATEGIES:
                 med = statistics.median(times[name, s])
                 paired = statistics.median(t / b for t, b in zip(times[name, s], base))
-                rows.append((name, workload, s, med, med / median_base, paired))
+                paired_cpu = statistics.median(t / b for t, b in zip(cpu[name, s], base_cpu))
+                rows.append((name, workload, s, med, med / median_base, paired,
+                             statistics.median(cpu[name, s]), paired_cpu))
 
     for (loop_name, _, strategy), conn in conns.items():
         if strategy == "writelines":
@@ -238,11 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"## loop: {loop_name}")
         print()
-        print("| workload | strategy | median per run | time / vectored's | paired |")
-        print("|---|---|---:|---:|---:|")
-        for name, workload, s, med, ratio, paired in rows:
+        print("| workload | strategy | median per run | time / vectored's | paired "
+              "| sender CPU per run | CPU paired |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for name, workload, s, med, ratio, paired, med_cpu, paired_cpu in rows:
             if name == loop_name:
-                print(f"| {workload} | {s} | {med * 1e3:.2f} ms | {ratio:.2f}x | {paired:.2f}x |")
+                print(f"| {workload} | {s} | {med * 1e3:.2f} ms | {ratio:.2f}x | {paired:.2f}x "
+                      f"| {med_cpu * 1e3:.2f} ms | {paired_cpu:.2f}x |")
     return 0
 
 
