@@ -172,6 +172,12 @@ def bench(reps: int, loop_names: list[str]) -> list[Row]:
                         asyncio.open_connection(sock=client))
                 else:
                     conns[loop_name, workload, strategy] = client
+    for key, conn in conns.items():
+        # The transports set TCP_NODELAY themselves: check that every sending socket has it.
+        sock = conn if isinstance(conn, socket.socket) else (
+            conn[0] if key[2] == "writelines" else conn[1].transport).get_extra_info("socket")
+        if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+            raise RuntimeError(f"{key}: TCP_NODELAY is off")
     reader = subprocess.Popen([sys.executable, "-c", READER, *reader_args],
                               pass_fds=[s.fileno() for s in servers])
     for server in servers:
