@@ -5,7 +5,7 @@ buffers whatever the socket does not take, without limit) and ``StreamWriter.wri
 followed by ``await drain()`` (the flow-controlled way: the transport's buffer is bounded by
 its high-water mark, 64 KiB by default).
 
-    python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop|both]
+    python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop|both] [--diagnose]
 
 Every (loop, workload, strategy) has its own connection, and one reader process serves them
 all, so the receiving side is the same code, in the same process, for every strategy: it
@@ -72,6 +72,10 @@ while left:
 """
 
 STRATEGIES = ("vectored", "sock_sendall(join)", "writelines", "writelines+drain")
+DIAGNOSTIC = ("writev_all, no coroutine", "send(join), no coroutine")
+"""With ``--diagnose``: the system call each of the first two strategies makes, called
+straight from the run's loop (a coroutine only when the socket is full), to tell the cost of
+the coroutines from the cost of the call and of joining."""
 
 
 class Ack(asyncio.Protocol):
@@ -128,6 +132,28 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
             await loop.sock_sendall(sock, b"".join(bufs))
         await loop.sock_recv(sock, 1)
 
+    async def run_writev_all() -> None:
+        sock = conns["writev_all, no coroutine"]
+        fd = sock.fileno()
+        for _ in range(count):
+            try:
+                vectored.writev_all(fd, bufs, timeout=0)
+            except BlockingIOError as err:  # full: the rest as join + sock_sendall would
+                await loop.sock_sendall(sock, b"".join(bufs)[err.characters_written:])
+        await loop.sock_recv(sock, 1)
+
+    async def run_send() -> None:
+        sock = conns["send(join), no coroutine"]
+        for _ in range(count):
+            data = b"".join(bufs)
+            try:
+                sent = sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                await loop.sock_sendall(sock, data[sent:])
+        await loop.sock_recv(sock, 1)
+
     async def run_writelines() -> None:
         transport, proto = conns["writelines"]
         proto.waiter = loop.create_future()
@@ -143,7 +169,9 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
         await reader.readexactly(1)
 
     return {"vectored": run_vectored, "sock_sendall(join)": run_join,
-            "writelines": run_writelines, "writelines+drain": run_drain}
+            "writelines": run_writelines, "writelines+drain": run_drain,
+            "writev_all, no coroutine": run_writev_all,
+            "send(join), no coroutine": run_send}
 
 
 Row = tuple[str, str, str, float, float, float, float, float]
@@ -151,7 +179,7 @@ Row = tuple[str, str, str, float, float, float, float, float]
 paired wall-time ratio, median CPU time per run, the median paired CPU-time ratio."""
 
 
-def bench(reps: int, loop_names: list[str]) -> list[Row]:
+def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...]) -> list[Row]:
     loads = workloads()
     loops = {name: new_loop(name) for name in loop_names}
     # (loop, workload, strategy) -> connection; the reading sides go to the reader process.
@@ -160,7 +188,7 @@ def bench(reps: int, loop_names: list[str]) -> list[Row]:
     servers = []
     for loop_name, loop in loops.items():
         for workload, (bufs, count) in loads.items():
-            for strategy in STRATEGIES:
+            for strategy in strategies:
                 client, server = connect()
                 servers.append(server)
                 reader_args += [str(server.fileno()), str(sum(map(len, bufs)) * count)]
@@ -186,16 +214,16 @@ def bench(reps: int, loop_names: list[str]) -> list[Row]:
     rng = random.Random(1)
     rows = []
     for workload, (bufs, count) in loads.items():
-        run = {name: runners(loop, {s: conns[name, workload, s] for s in STRATEGIES}, bufs,
+        run = {name: runners(loop, {s: conns[name, workload, s] for s in strategies}, bufs,
                              count)
                for name, loop in loops.items()}
         times: dict[tuple[str, str], list[float]] = {
-            (name, s): [] for name in loops for s in STRATEGIES}
+            (name, s): [] for name in loops for s in strategies}
         cpu: dict[tuple[str, str], list[float]] = {
-            (name, s): [] for name in loops for s in STRATEGIES}
+            (name, s): [] for name in loops for s in strategies}
 
         async def one_rep(loop_name: str, record: bool) -> None:
-            order = list(STRATEGIES)
+            order = list(strategies)
             rng.shuffle(order)
             for s in order:
                 start, start_cpu = time.perf_counter(), time.thread_time()
@@ -214,7 +242,7 @@ def bench(reps: int, loop_names: list[str]) -> list[Row]:
         for name in loops:
             base, base_cpu = times[name, "vectored"], cpu[name, "vectored"]
             median_base = statistics.median(base)
-            for s in STRATEGIES:
+            for s in strategies:
                 med = statistics.median(times[name, s])
                 paired = statistics.median(t / b for t, b in zip(times[name, s], base))
                 paired_cpu = statistics.median(t / b for t, b in zip(cpu[name, s], base_cpu))
@@ -244,9 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--loop", choices=["asyncio", "uvloop", "both"], default="asyncio")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also time the bare system calls, without the coroutines")
     args = parser.parse_args(argv)
     loop_names = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
-    rows = bench(args.reps, loop_names)
+    rows = bench(args.reps, loop_names, STRATEGIES + DIAGNOSTIC if args.diagnose else STRATEGIES)
     command = shlex.join(["python", "python/benchmarks/bench_asyncio.py",
                           *(sys.argv[1:] if argv is None else argv)])
     print(f"# {command}")
