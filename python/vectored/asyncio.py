@@ -67,14 +67,18 @@ class Progress:
         return f"Progress(transferred={self.transferred})"
 
 
+def _nbytes(buf: Buffer) -> int:
+    kind = type(buf)
+    # len() counts bytes for these two; other exporters need a view to tell.
+    return len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
+
+
 def _rest(buffers: Sequence[Buffer], skip: int) -> list[Buffer]:
     """The buffers after the first `skip` bytes of their concatenation (no copies)."""
     out: list[Buffer] = []
     it = iter(buffers)
     for buf in it:
-        kind = type(buf)
-        # len() counts bytes for these two; other exporters need a view to tell.
-        size = len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
+        size = _nbytes(buf)
         if skip >= size:
             skip -= size
             continue
@@ -93,15 +97,6 @@ _NOSIGNAL_WORKS = [sys.platform == "linux"]
 _writev_all = vectored.writev_all
 _readv_exact = vectored.readv_exact
 _pwritev = vectored.pwritev
-
-
-def _nbytes(buf: Buffer) -> int:
-    kind = type(buf)
-    return len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
-
-
-def _not_nonblocking() -> ValueError:
-    return ValueError("the socket must be non-blocking")
 
 
 class _Pump:
@@ -138,7 +133,7 @@ class _Pump:
                 return
         except (SystemExit, KeyboardInterrupt):
             raise
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+        except BaseException as exc:  # handed to the waiting coroutine
             self._stop()
             future.set_exception(exc)
             return
@@ -181,12 +176,12 @@ async def sock_writev_all(
 
     Like ``loop.sock_sendall`` for a list of buffers, without joining them. *timeout*
     bounds the whole call (:class:`vectored.VectoredTimeoutError` with ``transferred``).
-    *progress*,
-    if given, says at any time how many bytes were sent (see the module docs: this is how
-    a cancelled caller knows). ``SIGPIPE`` is never raised (``BrokenPipeError``).
+    *progress*, if given, says at any time how many bytes were sent (see the module docs:
+    this is how a cancelled caller knows). ``SIGPIPE`` is never raised
+    (``BrokenPipeError``).
     """
     if sock.gettimeout() != 0:
-        raise _not_nonblocking()
+        raise ValueError("the socket must be non-blocking")
     fd = sock.fileno()
     if progress is not None:
         progress.transferred = 0
@@ -272,7 +267,7 @@ async def sock_readv_exact(
     bytes were read); *timeout* and *progress* as in :func:`sock_writev_all`.
     """
     if sock.gettimeout() != 0:
-        raise _not_nonblocking()
+        raise ValueError("the socket must be non-blocking")
     fd = sock.fileno()
     if progress is not None:
         progress.transferred = 0
