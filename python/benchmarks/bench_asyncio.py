@@ -6,6 +6,13 @@ followed by ``await drain()`` (the flow-controlled way: the transport's buffer i
 its high-water mark, 64 KiB by default).
 
     python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop|both] [--diagnose]
+        [--compare FILE]
+
+``--compare FILE`` adds the ``sock_writev_all`` of another copy of ``vectored/asyncio.py``
+as the strategy "compared", for before/after figures from one run::
+
+    git show main:python/vectored/asyncio.py > /tmp/before.py
+    python python/benchmarks/bench_asyncio.py --loop both --compare /tmp/before.py
 
 Every (loop, workload, strategy) has its own connection, and one reader process serves them
 all, so the receiving side is the same code, in the same process, for every strategy: it
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import random
@@ -116,14 +124,35 @@ def connect() -> tuple[socket.socket, socket.socket]:
     return client, server
 
 
+Writer = Callable[[socket.socket, list[bytes]], Awaitable[int]]
+
+
+def load_writer(path: str) -> Writer:
+    """`sock_writev_all` from the module file at `path`."""
+    spec = importlib.util.spec_from_file_location("vectored_asyncio_compared", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    writer: Writer = module.sock_writev_all
+    return writer
+
+
 def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[bytes],
-            count: int) -> dict[str, Callable[[], Awaitable[None]]]:
+            count: int, compared: Writer | None) -> dict[str, Callable[[], Awaitable[None]]]:
     """One run of each strategy: `count` responses, then the reader's answer."""
 
     async def run_vectored() -> None:
         sock = conns["vectored"]
         for _ in range(count):
             await sock_writev_all(sock, bufs)
+        await loop.sock_recv(sock, 1)
+
+    async def run_compared() -> None:
+        assert compared is not None
+        sock = conns["compared"]
+        for _ in range(count):
+            await compared(sock, bufs)
         await loop.sock_recv(sock, 1)
 
     async def run_join() -> None:
@@ -171,7 +200,7 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
     return {"vectored": run_vectored, "sock_sendall(join)": run_join,
             "writelines": run_writelines, "writelines+drain": run_drain,
             "writev_all, no coroutine": run_writev_all,
-            "send(join), no coroutine": run_send}
+            "send(join), no coroutine": run_send, "compared": run_compared}
 
 
 Row = tuple[str, str, str, float, float, float, float, float]
@@ -179,7 +208,8 @@ Row = tuple[str, str, str, float, float, float, float, float]
 paired wall-time ratio, median CPU time per run, the median paired CPU-time ratio."""
 
 
-def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...]) -> list[Row]:
+def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...],
+          compared: Writer | None = None) -> list[Row]:
     loads = workloads()
     loops = {name: new_loop(name) for name in loop_names}
     # (loop, workload, strategy) -> connection; the reading sides go to the reader process.
@@ -215,7 +245,7 @@ def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...]) -> list
     rows = []
     for workload, (bufs, count) in loads.items():
         run = {name: runners(loop, {s: conns[name, workload, s] for s in strategies}, bufs,
-                             count)
+                             count, compared)
                for name, loop in loops.items()}
         times: dict[tuple[str, str], list[float]] = {
             (name, s): [] for name in loops for s in strategies}
@@ -274,9 +304,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loop", choices=["asyncio", "uvloop", "both"], default="asyncio")
     parser.add_argument("--diagnose", action="store_true",
                         help="also time the bare system calls, without the coroutines")
+    parser.add_argument("--compare", metavar="FILE",
+                        help="also time sock_writev_all from this copy of vectored/asyncio.py")
     args = parser.parse_args(argv)
     loop_names = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
-    rows = bench(args.reps, loop_names, STRATEGIES + DIAGNOSTIC if args.diagnose else STRATEGIES)
+    strategies = STRATEGIES + (DIAGNOSTIC if args.diagnose else ())
+    compared = None
+    if args.compare:
+        compared = load_writer(args.compare)
+        strategies = (*strategies[:1], "compared", *strategies[1:])
+    rows = bench(args.reps, loop_names, strategies, compared)
     command = shlex.join(["python", "python/benchmarks/bench_asyncio.py",
                           *(sys.argv[1:] if argv is None else argv)])
     print(f"# {command}")
