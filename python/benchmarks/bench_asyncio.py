@@ -1,23 +1,44 @@
 """asyncio: sending responses as a list of buffers over loopback TCP, with
 ``vectored.asyncio.sock_writev_all`` against ``loop.sock_sendall(b"".join(...))`` and
-``transport.writelines``.
+``transport.writelines`` (as a protocol that ignores flow control uses it: the transport
+buffers whatever the socket does not take, without limit) and ``StreamWriter.writelines``
+followed by ``await drain()`` (the flow-controlled way: the transport's buffer is bounded by
+its high-water mark, 64 KiB by default).
 
-    python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop]
+    python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop|both] [--diagnose]
+        [--compare FILE]
 
-Each strategy has its own connection to its own reader process, which discards the bytes and
-answers one byte each time it has received a whole run; a run sends N responses and waits for
-that answer. Strategies run interleaved (shuffled order each repetition); the report gives the
-median time per run and each strategy's time relative to vectored (above 1.00: vectored is
-faster).
+``--compare FILE`` adds the ``sock_writev_all`` of another copy of ``vectored/asyncio.py``
+as the strategy "compared", for before/after figures from one run::
+
+    git show main:python/vectored/asyncio.py > /tmp/before.py
+    python python/benchmarks/bench_asyncio.py --loop both --compare /tmp/before.py
+
+Every (loop, workload, strategy) has its own connection, and one reader process serves them
+all, so the receiving side is the same code, in the same process, for every strategy: it
+discards the bytes and answers one byte each time a connection has received a whole run. A
+run sends N responses and waits for that answer. Every sending socket has ``TCP_NODELAY``
+(transports set it themselves; the plain sockets get it here) and the default buffer sizes.
+
+Strategies run interleaved: each repetition runs every strategy once in a shuffled order,
+and with ``--loop both`` the two loops take turns (shuffled) within each repetition. The
+report gives, per loop, the median time per run, each strategy's median relative to
+vectored's, and the median of the per-repetition ratios (paired, so that load changing
+during the run cancels out); above 1.00, vectored is faster. The last two columns are the
+same for the sending thread's CPU time (``time.thread_time``): on a shared machine it
+moves less with other processes' load than the wall time, but it leaves out time spent
+waiting for the socket or the reader.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import platform
 import random
+import shlex
 import socket
 import statistics
 import subprocess
@@ -30,20 +51,39 @@ import vectored
 from vectored.asyncio import sock_writev_all
 
 READER = r"""
-import socket, sys
-sock = socket.socket(fileno=int(sys.argv[1]))
-run = int(sys.argv[2])
+import selectors, socket, sys
+sel = selectors.DefaultSelector()
+args = sys.argv[1:]
+for fd, run in zip(args[::2], args[1::2]):
+    sock = socket.socket(fileno=int(fd))
+    sock.setblocking(False)
+    sel.register(sock, selectors.EVENT_READ, [int(run), 0])
 buf = bytearray(1 << 20)
-got = 0
-while True:
-    n = sock.recv_into(buf)
-    if not n:
-        break
-    got += n
-    while got >= run:
-        got -= run
-        sock.sendall(b"k")
+left = len(args) // 2
+while left:
+    for key, _ in sel.select():
+        sock, state = key.fileobj, key.data
+        while True:
+            try:
+                n = sock.recv_into(buf)
+            except BlockingIOError:
+                break
+            if not n:
+                sel.unregister(sock)
+                sock.close()
+                left -= 1
+                break
+            state[1] += n
+            while state[1] >= state[0]:
+                state[1] -= state[0]
+                sock.send(b"k")
 """
+
+STRATEGIES = ("vectored", "sock_sendall(join)", "writelines", "writelines+drain")
+DIAGNOSTIC = ("writev_all, no coroutine", "send(join), no coroutine")
+"""With ``--diagnose``: the system call each of the first two strategies makes, called
+straight from the run's loop (a coroutine only when the socket is full), to tell the cost of
+the coroutines from the cost of the call and of joining."""
 
 
 class Ack(asyncio.Protocol):
@@ -65,101 +105,232 @@ def workloads() -> dict[str, tuple[list[bytes], int]]:
     }
 
 
-async def bench(reps: int) -> list[tuple[str, str, float, float]]:
-    loop = asyncio.get_running_loop()
+def new_loop(name: str) -> asyncio.AbstractEventLoop:
+    if name == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def connect() -> tuple[socket.socket, socket.socket]:
+    """A loopback TCP connection: (sending side, non-blocking with TCP_NODELAY; reading side)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    listener.close()
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client.setblocking(False)
+    return client, server
+
+
+Writer = Callable[[socket.socket, list[bytes]], Awaitable[int]]
+
+
+def load_writer(path: str) -> Writer:
+    """`sock_writev_all` from the module file at `path`."""
+    spec = importlib.util.spec_from_file_location("vectored_asyncio_compared", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    writer: Writer = module.sock_writev_all
+    return writer
+
+
+def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[bytes],
+            count: int, compared: Writer | None) -> dict[str, Callable[[], Awaitable[None]]]:
+    """One run of each strategy: `count` responses, then the reader's answer."""
+
+    async def run_vectored() -> None:
+        sock = conns["vectored"]
+        for _ in range(count):
+            await sock_writev_all(sock, bufs)
+        await loop.sock_recv(sock, 1)
+
+    async def run_compared() -> None:
+        assert compared is not None
+        sock = conns["compared"]
+        for _ in range(count):
+            await compared(sock, bufs)
+        await loop.sock_recv(sock, 1)
+
+    async def run_join() -> None:
+        sock = conns["sock_sendall(join)"]
+        for _ in range(count):
+            await loop.sock_sendall(sock, b"".join(bufs))
+        await loop.sock_recv(sock, 1)
+
+    async def run_writev_all() -> None:
+        sock = conns["writev_all, no coroutine"]
+        fd = sock.fileno()
+        for _ in range(count):
+            try:
+                vectored.writev_all(fd, bufs, timeout=0)
+            except BlockingIOError as err:  # full: the rest as join + sock_sendall would
+                await loop.sock_sendall(sock, b"".join(bufs)[err.characters_written:])
+        await loop.sock_recv(sock, 1)
+
+    async def run_send() -> None:
+        sock = conns["send(join), no coroutine"]
+        for _ in range(count):
+            data = b"".join(bufs)
+            try:
+                sent = sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                await loop.sock_sendall(sock, data[sent:])
+        await loop.sock_recv(sock, 1)
+
+    async def run_writelines() -> None:
+        transport, proto = conns["writelines"]
+        proto.waiter = loop.create_future()
+        for _ in range(count):
+            transport.writelines(bufs)
+        await proto.waiter
+
+    async def run_drain() -> None:
+        reader, writer = conns["writelines+drain"]
+        for _ in range(count):
+            writer.writelines(bufs)
+            await writer.drain()
+        await reader.readexactly(1)
+
+    return {"vectored": run_vectored, "sock_sendall(join)": run_join,
+            "writelines": run_writelines, "writelines+drain": run_drain,
+            "writev_all, no coroutine": run_writev_all,
+            "send(join), no coroutine": run_send, "compared": run_compared}
+
+
+Row = tuple[str, str, str, float, float, float, float, float]
+"""loop, workload, strategy, median wall time per run, its ratio to vectored's, the median
+paired wall-time ratio, median CPU time per run, the median paired CPU-time ratio."""
+
+
+def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...],
+          compared: Writer | None = None) -> list[Row]:
+    loads = workloads()
+    loops = {name: new_loop(name) for name in loop_names}
+    # (loop, workload, strategy) -> connection; the reading sides go to the reader process.
+    conns: dict[tuple[str, str, str], Any] = {}
+    reader_args: list[str] = []
+    servers = []
+    for loop_name, loop in loops.items():
+        for workload, (bufs, count) in loads.items():
+            for strategy in strategies:
+                client, server = connect()
+                servers.append(server)
+                reader_args += [str(server.fileno()), str(sum(map(len, bufs)) * count)]
+                if strategy == "writelines":
+                    conns[loop_name, workload, strategy] = loop.run_until_complete(
+                        loop.create_connection(Ack, sock=client))
+                elif strategy == "writelines+drain":
+                    conns[loop_name, workload, strategy] = loop.run_until_complete(
+                        asyncio.open_connection(sock=client))
+                else:
+                    conns[loop_name, workload, strategy] = client
+    for key, conn in conns.items():
+        # The transports set TCP_NODELAY themselves: check that every sending socket has it.
+        sock = conn if isinstance(conn, socket.socket) else (
+            conn[0] if key[2] == "writelines" else conn[1].transport).get_extra_info("socket")
+        if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+            raise RuntimeError(f"{key}: TCP_NODELAY is off")
+    reader = subprocess.Popen([sys.executable, "-c", READER, *reader_args],
+                              pass_fds=[s.fileno() for s in servers])
+    for server in servers:
+        server.close()
+
+    rng = random.Random(1)
     rows = []
-    for name, (bufs, count) in workloads().items():
-        total = sum(map(len, bufs)) * count
-        conns: dict[str, Any] = {}
-        procs = []
-        for strategy in ("vectored", "sock_sendall(join)", "writelines"):
-            listener = socket.create_server(("127.0.0.1", 0))
-            client = socket.create_connection(listener.getsockname())
-            server, _ = listener.accept()
-            listener.close()
-            procs.append(subprocess.Popen([sys.executable, "-c", READER, str(server.fileno()),
-                                           str(total)], pass_fds=[server.fileno()]))
-            server.close()
-            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            client.setblocking(False)
-            if strategy == "writelines":
-                transport, proto = await loop.create_connection(Ack, sock=client)
-                conns[strategy] = (transport, proto)
-            else:
-                conns[strategy] = client
+    for workload, (bufs, count) in loads.items():
+        run = {name: runners(loop, {s: conns[name, workload, s] for s in strategies}, bufs,
+                             count, compared)
+               for name, loop in loops.items()}
+        times: dict[tuple[str, str], list[float]] = {
+            (name, s): [] for name in loops for s in strategies}
+        cpu: dict[tuple[str, str], list[float]] = {
+            (name, s): [] for name in loops for s in strategies}
 
-        async def run_vectored() -> None:
-            sock = conns["vectored"]
-            for _ in range(count):
-                await sock_writev_all(sock, bufs)
-            await loop.sock_recv(sock, 1)
-
-        async def run_join() -> None:
-            sock = conns["sock_sendall(join)"]
-            for _ in range(count):
-                await loop.sock_sendall(sock, b"".join(bufs))
-            await loop.sock_recv(sock, 1)
-
-        async def run_writelines() -> None:
-            transport, proto = conns["writelines"]
-            proto.waiter = loop.create_future()
-            for _ in range(count):
-                transport.writelines(bufs)
-            await proto.waiter
-
-        strategies: dict[str, Callable[[], Awaitable[None]]] = {
-            "vectored": run_vectored,
-            "sock_sendall(join)": run_join,
-            "writelines": run_writelines,
-        }
-        times: dict[str, list[float]] = {s: [] for s in strategies}
-        order = list(strategies)
-        rng = random.Random(1)
-        for name_ in order:  # warm-up
-            await strategies[name_]()
-        for _ in range(reps):
+        async def one_rep(loop_name: str, record: bool) -> None:
+            order = list(strategies)
             rng.shuffle(order)
             for s in order:
-                start = time.perf_counter()
-                await strategies[s]()
-                times[s].append(time.perf_counter() - start)
-        medians = {s: statistics.median(t) for s, t in times.items()}
-        for s, med in medians.items():
-            rows.append((name, s, med, med / medians["vectored"]))
-        for s, conn in conns.items():
-            if s == "writelines":
-                conn[0].close()
-            else:
-                conn.close()
-        for proc in procs:  # the transport closes on the loop: keep it running meanwhile
-            for _ in range(300):
-                if proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                proc.kill()
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                await run[loop_name][s]()
+                if record:
+                    times[loop_name, s].append(time.perf_counter() - start)
+                    cpu[loop_name, s].append(time.thread_time() - start_cpu)
+
+        for name, loop in loops.items():  # warm-up
+            loop.run_until_complete(one_rep(name, record=False))
+        loop_order = list(loops)
+        for _ in range(reps):
+            rng.shuffle(loop_order)
+            for name in loop_order:
+                loops[name].run_until_complete(one_rep(name, record=True))
+        for name in loops:
+            base, base_cpu = times[name, "vectored"], cpu[name, "vectored"]
+            median_base = statistics.median(base)
+            for s in strategies:
+                med = statistics.median(times[name, s])
+                paired = statistics.median(t / b for t, b in zip(times[name, s], base))
+                paired_cpu = statistics.median(t / b for t, b in zip(cpu[name, s], base_cpu))
+                rows.append((name, workload, s, med, med / median_base, paired,
+                             statistics.median(cpu[name, s]), paired_cpu))
+
+    for (loop_name, _, strategy), conn in conns.items():
+        if strategy == "writelines":
+            conn[0].close()
+        elif strategy == "writelines+drain":
+            conn[1].close()
+        else:
+            conn.close()
+    for loop in loops.values():
+        loop.run_until_complete(asyncio.sleep(0.05))  # the transports' connection_lost
+    for loop in loops.values():
+        loop.close()
+    try:
+        reader.wait(30)
+    except subprocess.TimeoutExpired:
+        reader.kill()
+        reader.wait()
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=15)
-    parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--loop", choices=["asyncio", "uvloop", "both"], default="asyncio")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also time the bare system calls, without the coroutines")
+    parser.add_argument("--compare", metavar="FILE",
+                        help="also time sock_writev_all from this copy of vectored/asyncio.py")
     args = parser.parse_args(argv)
-    if args.loop == "uvloop":
-        import uvloop
-
-        rows = uvloop.run(bench(args.reps))
-    else:
-        rows = asyncio.run(bench(args.reps))
-    print(f"# vectored {vectored.__version__}, Python {platform.python_version()}, loop "
-          f"{args.loop}, {platform.system()} {platform.release()}, {os.cpu_count()} CPUs; "
-          f"loopback TCP, median of {args.reps} interleaved runs")
-    print()
-    print("| workload | strategy | median per run | time / vectored's |")
-    print("|---|---|---:|---:|")
-    for workload, s, med, ratio in rows:
-        print(f"| {workload} | {s} | {med * 1e3:.2f} ms | {ratio:.2f}x |")
+    loop_names = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
+    strategies = STRATEGIES + (DIAGNOSTIC if args.diagnose else ())
+    compared = None
+    if args.compare:
+        compared = load_writer(args.compare)
+        strategies = (*strategies[:1], "compared", *strategies[1:])
+    rows = bench(args.reps, loop_names, strategies, compared)
+    command = shlex.join(["python", "python/benchmarks/bench_asyncio.py",
+                          *(sys.argv[1:] if argv is None else argv)])
+    print(f"# {command}")
+    print(f"# vectored {vectored.__version__}, Python {platform.python_version()}, loops "
+          f"{', '.join(loop_names)}, {platform.system()} {platform.release()}, "
+          f"{os.cpu_count()} CPUs; loopback TCP, median of {args.reps} interleaved runs")
+    for loop_name in loop_names:
+        print()
+        print(f"## loop: {loop_name}")
+        print()
+        print("| workload | strategy | median per run | time / vectored's | paired "
+              "| sender CPU per run | CPU paired |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for name, workload, s, med, ratio, paired, med_cpu, paired_cpu in rows:
+            if name == loop_name:
+                print(f"| {workload} | {s} | {med * 1e3:.2f} ms | {ratio:.2f}x | {paired:.2f}x "
+                      f"| {med_cpu * 1e3:.2f} ms | {paired_cpu:.2f}x |")
     return 0
 
 

@@ -180,3 +180,133 @@ def test_broken_pipe_has_transferred(pair: tuple[socket.socket, socket.socket]) 
         assert info.value.transferred == 0
 
     asyncio.run(main())
+
+
+def test_progress_is_set_when_the_first_call_fails(pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    b.close()
+    progress = Progress()
+    progress.transferred = 12345  # whatever a previous call left
+
+    async def main() -> None:
+        with pytest.raises(BrokenPipeError) as info:
+            await sock_writev_all(a, [b"x" * 100], progress=progress)
+        assert isinstance(info.value, vectored.TransferError)
+        assert progress.transferred == info.value.transferred == 0
+        progress.transferred = 12345
+        with pytest.raises(TypeError):  # refused before anything is sent
+            await sock_writev_all(a, [b"x", "not a buffer"], progress=progress)  # type: ignore[list-item]
+        assert progress.transferred == 0
+        progress.transferred = 12345
+        with pytest.raises(BufferError):  # a read-only buffer, as os.readv says
+            await sock_readv_exact(a, [b"read-only"], progress=progress)
+        assert progress.transferred == 0
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+@pytest.mark.parametrize("how", ["done", "timeout", "cancel", "error"])
+@pytest.mark.parametrize("direction", ["write", "read"])
+def test_no_callback_is_left_registered(loop_name: str, how: str, direction: str,
+                                        pair: tuple[socket.socket, socket.socket],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readiness callback registered while a call waits is gone when the call ends,
+    however it ends: once the fd is ready again, it is not called any more (a leftover
+    one would be called on every loop iteration)."""
+    a, b = pair
+    bufs: list[Any] = few() if direction == "write" else [bytearray(10), bytearray(1 << 20)]
+    size = sum(memoryview(x).nbytes for x in bufs)
+    calls = [0]
+    ready = vectored.asyncio._Pump._ready
+
+    def counted(self: Any) -> None:
+        calls[0] += 1
+        ready(self)
+
+    monkeypatch.setattr(vectored.asyncio._Pump, "_ready", counted)
+
+    async def main() -> None:
+        progress = Progress()
+        timeout = 0.2 if how == "timeout" else None
+        call = (sock_writev_all(a, bufs, progress=progress, timeout=timeout)
+                if direction == "write"
+                else sock_readv_exact(a, bufs, progress=progress, timeout=timeout))
+        task = asyncio.ensure_future(call)
+        await asyncio.sleep(0.05)
+        assert not task.done()  # it is waiting, its callback registered
+        drain = threading.Thread(target=lambda: read_all(b, 1 << 30), daemon=True)
+        if how == "done":
+            if direction == "write":
+                drain.start()
+            else:
+                threading.Thread(target=lambda: b.sendall(b"y" * size)).start()
+            assert await task == size
+        elif how == "timeout":
+            with pytest.raises(vectored.VectoredTimeoutError):
+                await task
+        elif how == "cancel":
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            b.shutdown(socket.SHUT_RDWR)
+            with pytest.raises((BrokenPipeError, ConnectionResetError, EOFError)):
+                await task
+        # Make the fd ready (a shut-down peer already does): writable, or readable.
+        if how in ("timeout", "cancel"):
+            if direction == "write":
+                drain.start()
+            else:
+                b.sendall(b"z")
+        elif how == "done" and direction == "read":
+            b.sendall(b"z")
+        await asyncio.sleep(0.1)
+        before = calls[0]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert calls[0] == before
+        if how in ("done", "error"):
+            assert before > 0  # the count works: the callback ran when the fd was ready
+
+    run(loop_name, main)
+    b.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_an_outer_deadline_is_not_the_calls_own(loop_name: str,
+                                                pair: tuple[socket.socket, socket.socket]) -> None:
+    """`asyncio.timeout` around a call with a longer `timeout=`: the caller's plain
+    `TimeoutError` comes out (not the call's own `VectoredTimeoutError`), progress exact."""
+    a, b = pair
+    bufs = few()
+    expected = b"".join(bytes(x) for x in bufs)
+    progress = Progress()
+
+    async def main() -> None:
+        with pytest.raises(TimeoutError) as info:
+            async with asyncio.timeout(0.1):
+                await sock_writev_all(a, bufs, timeout=30, progress=progress)
+        assert not isinstance(info.value, vectored.VectoredTimeoutError)
+
+    run(loop_name, main)
+    assert 0 < progress.transferred < len(expected)
+    a.shutdown(socket.SHUT_WR)
+    assert read_all(b, len(expected)) == expected[: progress.transferred]
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_read_timeout_keeps_what_came(loop_name: str,
+                                      pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    bufs = [bytearray(2), bytearray(5)]
+    b.sendall(b"abc")
+    progress = Progress()
+
+    async def main() -> None:
+        with pytest.raises(vectored.VectoredTimeoutError) as info:
+            await sock_readv_exact(a, bufs, timeout=0.1, progress=progress)
+        assert info.value.transferred == progress.transferred == 3
+
+    run(loop_name, main)
+    assert bytes(bufs[0]) + bytes(bufs[1][:1]) == b"abc"

@@ -4,9 +4,15 @@ socket, waiting for readiness with the event loop (``loop.add_writer``/``add_rea
 Works on any loop that implements ``add_reader``/``add_writer`` (the default selector loop
 and uvloop on Unix). No thread pool, no copy of large buffers (runs of buffers under 512
 bytes are gathered into few system calls, as :func:`vectored.writev_all` does), nothing
-buffered beyond the call: each step is one ``writev_all``/``readv_exact`` with
-``timeout=0`` that moves as much as the socket takes, then the coroutine waits until the
-socket is ready again.
+buffered beyond the call.
+
+How a call runs: first one ``writev_all``/``readv_exact`` with ``timeout=0``, before the
+event loop is even looked up; when the socket takes (or has) everything at once, as it
+mostly does, that is the whole call: one system call, no future, no callback. Otherwise a
+readiness callback is registered once and stays registered until the call ends, as
+``loop.sock_sendall`` does: each time the socket is ready, the callback moves as much as
+it takes with one system call (``pwritev2`` of the remaining buffers when there are at
+most 16, else ``writev_all``), and the coroutine is woken only at the end.
 
 Progress, cancellation and timeouts
 -----------------------------------
@@ -36,7 +42,7 @@ import asyncio
 import errno
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # typing_extensions is not a runtime dependency
@@ -61,14 +67,18 @@ class Progress:
         return f"Progress(transferred={self.transferred})"
 
 
+def _nbytes(buf: Buffer) -> int:
+    kind = type(buf)
+    # len() counts bytes for these two; other exporters need a view to tell.
+    return len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
+
+
 def _rest(buffers: Sequence[Buffer], skip: int) -> list[Buffer]:
     """The buffers after the first `skip` bytes of their concatenation (no copies)."""
     out: list[Buffer] = []
     it = iter(buffers)
     for buf in it:
-        kind = type(buf)
-        # len() counts bytes for these two; other exporters need a view to tell.
-        size = len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
+        size = _nbytes(buf)
         if skip >= size:
             skip -= size
             continue
@@ -79,40 +89,80 @@ def _rest(buffers: Sequence[Buffer], skip: int) -> list[Buffer]:
 
 
 _FEW = 16
-"""Lists up to this long go out with ``pwritev`` (``RWF_NOSIGNAL``) as they are."""
+"""Lists up to this long go out with ``pwritev`` (``RWF_NOSIGNAL``) as they are while the
+call waits: its short count needs no exception, and there is nothing to coalesce."""
 _RWF_NOSIGNAL: int = getattr(vectored, "RWF_NOSIGNAL", 0)
 _NOSIGNAL_WORKS = [sys.platform == "linux"]
 
-
-def _nbytes(buf: Buffer) -> int:
-    kind = type(buf)
-    return len(buf) if kind is bytes or kind is bytearray else memoryview(buf).nbytes  # type: ignore[arg-type]
-
-
-def _check(sock: socket.socket) -> int:
-    if sock.gettimeout() != 0:
-        raise ValueError("the socket must be non-blocking")
-    return sock.fileno()
+_writev_all = vectored.writev_all
+_readv_exact = vectored.readv_exact
+_pwritev = vectored.pwritev
 
 
-async def _wait(loop: asyncio.AbstractEventLoop, fd: int, write: bool) -> None:
-    waiter: asyncio.Future[None] = loop.create_future()
+class _Pump:
+    """Runs `step` from the loop's readiness callback for `fd` until it says it is done.
 
-    def ready() -> None:
-        if not waiter.done():
-            waiter.set_result(None)
+    The callback stays registered (``add_writer``/``add_reader``) from the first wait to
+    the end, as ``loop.sock_sendall`` does, so each readiness is one system call in the
+    callback: no task step, no re-registration (two ``epoll_ctl`` on the default loop) per
+    wait. `step` returns whether everything was transferred, updating the caller's
+    :class:`Progress` after every system call; it runs only while :attr:`future` is not
+    done, so nothing is transferred after a cancellation."""
 
-    if write:
-        loop.add_writer(fd, ready)
-    else:
-        loop.add_reader(fd, ready)
-    try:
-        await waiter
-    finally:
+    __slots__ = ("_fd", "_loop", "_registered", "_step", "_write", "future")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int, write: bool,
+                 step: Callable[[], bool]) -> None:
+        self._loop = loop
+        self._fd = fd
+        self._write = write
+        self._step = step
+        self.future: asyncio.Future[None] = loop.create_future()
         if write:
-            loop.remove_writer(fd)
+            loop.add_writer(fd, self._ready)
         else:
-            loop.remove_reader(fd)
+            loop.add_reader(fd, self._ready)
+        self._registered = True
+
+    def _ready(self) -> None:
+        future = self.future
+        if future.done():  # cancelled: the waiting coroutine unregisters us
+            return
+        try:
+            if not self._step():
+                return
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # handed to the waiting coroutine
+            self._stop()
+            future.set_exception(exc)
+            return
+        self._stop()
+        future.set_result(None)
+
+    def _stop(self) -> None:
+        if self._registered:
+            self._registered = False
+            if self._write:
+                self._loop.remove_writer(self._fd)
+            else:
+                self._loop.remove_reader(self._fd)
+
+    async def wait(self, timeout: float | None, what: str, state: Progress) -> None:
+        """Until the steps are done, the deadline passes (`timeout` from now) or the
+        caller is cancelled; the callback is unregistered when this returns or raises."""
+        try:
+            if timeout is None:
+                await self.future
+                return
+            async with asyncio.timeout(timeout) as deadline:
+                await self.future
+        except TimeoutError:
+            if timeout is not None and deadline.expired():
+                raise timeout_error(f"timed out before {what}", state.transferred) from None
+            raise
+        finally:
+            self._stop()
 
 
 async def sock_writev_all(
@@ -126,71 +176,81 @@ async def sock_writev_all(
 
     Like ``loop.sock_sendall`` for a list of buffers, without joining them. *timeout*
     bounds the whole call (:class:`vectored.VectoredTimeoutError` with ``transferred``).
-    *progress*,
-    if given, says at any time how many bytes were sent (see the module docs: this is how
-    a cancelled caller knows). ``SIGPIPE`` is never raised (``BrokenPipeError``).
+    *progress*, if given, says at any time how many bytes were sent (see the module docs:
+    this is how a cancelled caller knows). ``SIGPIPE`` is never raised
+    (``BrokenPipeError``).
     """
-    fd = _check(sock)
-    loop = asyncio.get_running_loop()
-    state = progress if progress is not None else Progress()
-    state.transferred = 0
-    if len(buffers) <= _FEW and _NOSIGNAL_WORKS[0]:
-        # A few buffers (a head and a body): one pwritev2(RWF_NOSIGNAL) per step, whose
-        # short count needs no exception, and no coalescing to pay for.
-        total = sum(_nbytes(b) for b in buffers)
-        deadline = None if timeout is None else loop.time() + timeout
-        pending: Sequence[Buffer] = buffers
-        try:
-            while True:
-                try:
-                    n = vectored.pwritev(fd, pending, -1, _RWF_NOSIGNAL)
-                except BlockingIOError:
-                    n = 0
-                state.transferred += n
-                if state.transferred >= total:
-                    return state.transferred
-                if n:
-                    pending = _rest(pending, n)
-                async with asyncio.timeout_at(deadline):  # the whole call's deadline
-                    await _wait(loop, fd, write=True)
-        except TimeoutError:
-            raise timeout_error("timed out before every byte was sent", state.transferred) from None
-        except OSError as err:
-            if err.errno != errno.EOPNOTSUPP or state.transferred:
-                raise with_transferred(err, state.transferred) from None
-            _NOSIGNAL_WORKS[0] = False  # a kernel before 6.18: the general path from now on
+    if sock.gettimeout() != 0:
+        raise ValueError("the socket must be non-blocking")
+    fd = sock.fileno()
+    if progress is not None:
+        progress.transferred = 0
+    # The common case first, before the loop is looked up: one writev_all call that the
+    # socket takes whole (one pwritev2 system call; small buffers coalesced).
     try:
-        # Common case first: everything goes out in one call, with no list rebuilt.
-        state.transferred = vectored.writev_all(fd, buffers, timeout=0)
-        return state.transferred
+        sent = _writev_all(fd, buffers, timeout=0)
     except BlockingIOError as err:
-        state.transferred = err.characters_written
-    if timeout is None:
-        return await _write_rest(loop, fd, buffers, state)
-    try:
-        async with asyncio.timeout(timeout):
-            return await _write_rest(loop, fd, buffers, state)
-    except TimeoutError:
-        raise timeout_error("timed out before every byte was sent", state.transferred) from None
+        sent = err.characters_written
+    except TransferError as err:
+        if progress is not None:
+            progress.transferred = err.transferred
+        raise
+    else:
+        if progress is not None:
+            progress.transferred = sent
+        return sent
+    return await _write_rest(fd, buffers, sent, timeout, progress)
 
 
 async def _write_rest(
-    loop: asyncio.AbstractEventLoop, fd: int, buffers: Sequence[Buffer], state: Progress
+    fd: int,
+    buffers: Sequence[Buffer],
+    sent: int,
+    timeout: float | None,
+    progress: Progress | None,
 ) -> int:
-    pending = _rest(buffers, state.transferred)
-    while True:
-        await _wait(loop, fd, write=True)
+    """`sock_writev_all` once the socket has taken `sent` bytes and no more for now."""
+    loop = asyncio.get_running_loop()
+    state = progress if progress is not None else Progress()
+    state.transferred = sent
+    pending = _rest(buffers, sent)
+    left = sum(_nbytes(b) for b in pending) if len(pending) <= _FEW else -1
+
+    def step() -> bool:
+        nonlocal pending, left
         base = state.transferred
+        if left >= 0 and _NOSIGNAL_WORKS[0]:
+            # A few buffers (a head and a body): one pwritev2(RWF_NOSIGNAL), whose short
+            # count needs no exception, and nothing to coalesce.
+            try:
+                n = _pwritev(fd, pending, -1, _RWF_NOSIGNAL)
+            except BlockingIOError:
+                return False
+            except OSError as err:
+                if err.errno != errno.EOPNOTSUPP:
+                    raise with_transferred(err, base) from None
+                _NOSIGNAL_WORKS[0] = False  # a kernel before 6.18: writev_all from now on
+                return False
+            state.transferred = base + n
+            left -= n
+            if left <= 0:
+                return True
+            pending = _rest(pending, n)
+            return False
         try:
-            state.transferred = base + vectored.writev_all(fd, pending, timeout=0)
-            return state.transferred
+            state.transferred = base + _writev_all(fd, pending, timeout=0)
+            return True
         except BlockingIOError as err:
             state.transferred = base + err.characters_written
             pending = _rest(pending, err.characters_written)
+            return False
         except TransferError as err:
             err.transferred += base
             state.transferred = err.transferred
             raise
+
+    await _Pump(loop, fd, True, step).wait(timeout, "every byte was sent", state)
+    return state.transferred
 
 
 async def sock_readv_exact(
@@ -206,37 +266,49 @@ async def sock_readv_exact(
     End of stream first raises :class:`vectored.IncompleteReadError` (``transferred``
     bytes were read); *timeout* and *progress* as in :func:`sock_writev_all`.
     """
-    fd = _check(sock)
-    loop = asyncio.get_running_loop()
-    state = progress if progress is not None else Progress()
-    state.transferred = 0
+    if sock.gettimeout() != 0:
+        raise ValueError("the socket must be non-blocking")
+    fd = sock.fileno()
+    if progress is not None:
+        progress.transferred = 0
     try:
-        state.transferred = vectored.readv_exact(fd, buffers, timeout=0)
-        return state.transferred
+        got = _readv_exact(fd, buffers, timeout=0)
     except BlockingIOError as err:
-        state.transferred = err.characters_written
-    if timeout is None:
-        return await _read_rest(loop, fd, buffers, state)
-    try:
-        async with asyncio.timeout(timeout):
-            return await _read_rest(loop, fd, buffers, state)
-    except TimeoutError:
-        raise timeout_error("timed out before every buffer was filled", state.transferred) from None
+        got = err.characters_written
+    except (vectored.IncompleteReadError, TransferError) as err:
+        if progress is not None:
+            progress.transferred = err.transferred
+        raise
+    else:
+        if progress is not None:
+            progress.transferred = got
+        return got
+    return await _read_rest(fd, buffers, got, timeout, progress)
 
 
 async def _read_rest(
-    loop: asyncio.AbstractEventLoop, fd: int, buffers: Sequence[Buffer], state: Progress
+    fd: int,
+    buffers: Sequence[Buffer],
+    got: int,
+    timeout: float | None,
+    progress: Progress | None,
 ) -> int:
-    pending = _rest(buffers, state.transferred)
-    while True:
-        await _wait(loop, fd, write=False)
+    """`sock_readv_exact` once `got` bytes were read and no more are there for now."""
+    loop = asyncio.get_running_loop()
+    state = progress if progress is not None else Progress()
+    state.transferred = got
+    pending = _rest(buffers, got)
+
+    def step() -> bool:
+        nonlocal pending
         base = state.transferred
         try:
-            state.transferred = base + vectored.readv_exact(fd, pending, timeout=0)
-            return state.transferred
+            state.transferred = base + _readv_exact(fd, pending, timeout=0)
+            return True
         except BlockingIOError as err:
             state.transferred = base + err.characters_written
             pending = _rest(pending, err.characters_written)
+            return False
         except vectored.IncompleteReadError as err:
             state.transferred = base + err.transferred
             err.transferred = state.transferred
@@ -246,3 +318,6 @@ async def _read_rest(
             err.transferred += base
             state.transferred = err.transferred
             raise
+
+    await _Pump(loop, fd, False, step).wait(timeout, "every buffer was filled", state)
+    return state.transferred
