@@ -469,17 +469,23 @@ impl<'s, const N: usize> IoCursor<'s, N> {
 /// The longest prefix of `bufs` whose total length is at most `room`: (count, bytes).
 #[inline]
 fn prefix_within(bufs: &[IoSlice<'_>], room: usize) -> (usize, usize) {
+    /// Byte budgets up to this take the exact loop only.
+    const SMALL_ROOM: usize = 1 << 20;
     // Fast path, one branch-free (vectorizable) pass: everything fits. The sum wraps, so it
     // is trusted only when every length is below 2^(BITS - 11) (the OR of the lengths says
     // so): at most IOV_MAX = 2^10 of those cannot wrap. Otherwise (aliased slices totalling
     // more than the address space, or huge buffers on 32-bit targets) the exact loop below
     // decides, so a window's byte count is always exact.
     debug_assert!(bufs.len() <= IOV_MAX);
-    let (total, bits) = bufs.iter().fold((0usize, 0usize), |(sum, bits), b| {
-        (sum.wrapping_add(b.len()), bits | b.len())
-    });
-    if total <= room && bits >> (usize::BITS - 11) == 0 {
-        return (bufs.len(), total);
+    // With a small byte budget (a paced or capped loop) most windows stop early: the exact
+    // loop alone, rather than a pass over up to IOV_MAX lengths before it on every call.
+    if room > SMALL_ROOM {
+        let (total, bits) = bufs.iter().fold((0usize, 0usize), |(sum, bits), b| {
+            (sum.wrapping_add(b.len()), bits | b.len())
+        });
+        if total <= room && bits >> (usize::BITS - 11) == 0 {
+            return (bufs.len(), total);
+        }
     }
     let mut bytes = 0;
     for (count, buf) in bufs.iter().enumerate() {
