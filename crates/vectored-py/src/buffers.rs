@@ -292,6 +292,7 @@ unsafe fn raw_slice<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 
 /// `PySequence_Check` then `PySequence_Size`, with `os`'s message for a non-sequence
 /// (`"writev() arg 2 must be a sequence"`; `what` is the function name, e.g. `"writev"`).
+#[inline]
 pub(crate) fn sequence_len(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
     // SAFETY: `seq` is a valid object; the check reads its type.
     if unsafe { ffi::PyList_CheckExact(seq.as_ptr()) } != 0 {
@@ -300,8 +301,16 @@ pub(crate) fn sequence_len(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<usize
         // instructions per call, `os.writev`'s `PySequence_Check` + `PySequence_Size` 26.
         // SAFETY: `seq` is an exact list.
         let len = unsafe { ffi::PyList_Size(seq.as_ptr()) };
-        return usize::try_from(len).map_err(|_| PyErr::fetch(seq.py()));
+        // A list's size is never negative.
+        return Ok(usize::try_from(len).unwrap_or(0));
     }
+    sequence_len_slow(seq, what)
+}
+
+/// [`sequence_len`] for anything but an exact list.
+#[cold]
+#[inline(never)]
+fn sequence_len_slow(seq: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
     // SAFETY: `seq` is a valid object; the check only reads its type slots.
     if unsafe { ffi::PySequence_Check(seq.as_ptr()) } == 0 {
         return Err(PyTypeError::new_err(format!(

@@ -27,7 +27,10 @@ pub(crate) fn writev_all(
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
     let raw = fd_or_fileno(fd)?;
-    let opts = fd_options(effective_timeout(fd, timeout)?);
+    // The options are built only if the loop runs (`Wait::opts`): the hook that runs
+    // Python's signal handlers is an allocation, measured at about 200 instructions, a sixth
+    // of a call that one system call finishes.
+    let wait = Wait(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "writev_all")?;
     if len <= INLINE && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
         // Measured (docs/bench/python-*.txt): a few buffers are cheapest passed as they are
@@ -37,7 +40,7 @@ pub(crate) fn writev_all(
         // and the plan borrows small `bytes` without holding a reference to each.
         let mut iov = Iovecs::new(py);
         iov.acquire(buffers, len, false)?;
-        return write_first(py, raw, &mut iov, &opts);
+        return write_first(py, raw, &mut iov, wait);
     }
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
@@ -55,11 +58,11 @@ pub(crate) fn writev_all(
             .try_reserve_exact(plan.direct.len())
             .map_err(|_| no_memory())?;
         slices.extend(plan.direct.iter().copied().map(IoSlice::new));
-        return write_first_slices(py, raw, &mut slices, &opts);
+        return write_first_slices(py, raw, &mut slices, wait);
     }
     if plan.direct.is_empty() {
         let mut plan = plan;
-        return write_queue_first(py, raw, &mut plan.staged.queue, &opts);
+        return write_queue_first(py, raw, &mut plan.staged.queue, wait);
     }
     // Large buffers, then small ones: one queue of the large ones and the staged bytes, by
     // reference (short staged pieces are copied again), so that the call still writes
@@ -77,7 +80,18 @@ pub(crate) fn writev_all(
     for bytes in &staged[..filled] {
         merged.push_slice(bytes);
     }
-    write_queue_first(py, raw, &mut merged, &opts)
+    write_queue_first(py, raw, &mut merged, wait)
+}
+
+/// The timeout of a `writev_all` call, turned into the loop's options only when the loop
+/// runs.
+#[derive(Clone, Copy)]
+struct Wait(Option<Duration>);
+
+impl Wait {
+    fn opts(self) -> FdOptions {
+        fd_options(self.0)
+    }
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
@@ -89,12 +103,12 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 /// pick the call that cannot raise `SIGPIPE`: this one cannot, on any kind of fd), which is
 /// all a call takes when the fd accepts everything at once. Only a short write, `EAGAIN`
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
-/// waits as `opts` says) from where the first call stopped.
+/// waits as `wait` says) from where the first call stopped.
 fn write_first(
     py: Python<'_>,
     fd: RawFd,
     iov: &mut Iovecs<'_>,
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let total = iov.total();
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
@@ -117,7 +131,7 @@ fn write_first(
         };
         slices.push(IoSlice::new(bytes));
     }
-    finish_rest(py, fd, &mut slices, done, opts)
+    finish_rest(py, fd, &mut slices, done, wait)
 }
 
 /// [`write_first`] for slices already laid out (a plan's direct list).
@@ -125,7 +139,7 @@ fn write_first_slices(
     py: Python<'_>,
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut done = 0;
     if NOSIGNAL_WORKS.load(Ordering::Relaxed) && slices.len() <= vectored::IOV_MAX {
@@ -139,7 +153,7 @@ fn write_first_slices(
             return Ok(done);
         }
     }
-    finish_rest(py, fd, slices, done, opts)
+    finish_rest(py, fd, slices, done, wait)
 }
 
 /// [`write_first`] for a queue: its iovecs (`io_slices`) go to one first attempt, the
@@ -151,7 +165,7 @@ fn write_queue_first(
     py: Python<'_>,
     fd: RawFd,
     queue: &mut WriteQueue<'_>,
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut done = 0;
     let count = queue.iovecs();
@@ -182,7 +196,8 @@ fn write_queue_first(
             .map_err(|overrun| from_loop(py, vectored::Error::new(overrun.into(), 0), 0))?;
     }
     let fd = borrow(fd);
-    py.detach(|| queue.write_to_fd(fd, opts))
+    let opts = wait.opts();
+    py.detach(|| queue.write_to_fd(fd, &opts))
         .map(|n| n + done)
         .map_err(|err| {
             let (source, transferred) = err.into_parts();
@@ -228,12 +243,13 @@ fn finish_rest(
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
     done: usize,
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut rest: &mut [IoSlice<'_>] = slices;
     IoSlice::advance_slices(&mut rest, done);
     let fd = borrow(fd);
-    py.detach(|| vectored::write_all_fd(fd, rest, opts))
+    let opts = wait.opts();
+    py.detach(|| vectored::write_all_fd(fd, rest, &opts))
         .map(|n| n + done)
         .map_err(|err| {
             let (source, transferred) = err.into_parts();

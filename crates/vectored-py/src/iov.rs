@@ -19,7 +19,6 @@ use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::buffers::item;
 
 /// Buffers kept on the stack (iovecs, `bytes` references and buffer views each).
 pub(crate) const INLINE: usize = 16;
@@ -34,106 +33,64 @@ pub(crate) fn no_memory() -> PyErr {
     PyMemoryError::new_err(())
 }
 
-/// Up to `N` values on the stack, or (announced up front) a heap array: never reallocated
-/// once the first value is in, so the address of a stored value stays valid while the
-/// owner is not moved.
-struct Slots<T: Copy, const N: usize> {
-    inline: [MaybeUninit<T>; N],
-    heap: Vec<T>,
-    len: usize,
-    on_heap: bool,
-}
-
-impl<T: Copy, const N: usize> Slots<T, N> {
-    fn new() -> Self {
-        Self {
-            inline: [const { MaybeUninit::uninit() }; N],
-            heap: Vec::new(),
-            len: 0,
-            on_heap: false,
-        }
-    }
-
-    /// Room for `capacity` values in all; `MemoryError` if it cannot be allocated.
-    fn reserve(&mut self, capacity: usize) -> PyResult<()> {
-        if capacity > N && !self.on_heap {
-            self.heap
-                .try_reserve_exact(capacity)
-                .map_err(|_| no_memory())?;
-            // SAFETY: the first `len` inline slots are initialized (see `slot`).
-            let filled = unsafe { &*(&raw const self.inline[..self.len] as *const [T]) };
-            self.heap.extend_from_slice(filled);
-            self.on_heap = true;
-        }
-        Ok(())
-    }
-
-    /// The next free slot, uninitialized; call [`Slots::commit`] once it is filled. The
-    /// caller must have reserved room for it.
-    fn slot(&mut self) -> *mut T {
-        if self.on_heap {
-            debug_assert!(self.heap.len() < self.heap.capacity());
-            self.heap.spare_capacity_mut()[0].as_mut_ptr()
-        } else {
-            self.inline[self.len].as_mut_ptr()
-        }
-    }
-
-    /// Marks the slot from [`Slots::slot`] as filled.
-    fn commit(&mut self) {
-        if self.on_heap {
-            let len = self.heap.len() + 1;
-            // SAFETY: the caller filled the slot right after the last value (`slot`).
-            unsafe { self.heap.set_len(len) };
-        }
-        self.len += 1;
-    }
-
-    fn push(&mut self, value: T) {
-        // SAFETY: `slot` points to room for one `T` (the caller reserved it).
-        unsafe { self.slot().write(value) };
-        self.commit();
-    }
-
-    fn as_slice(&self) -> &[T] {
-        if self.on_heap {
-            &self.heap
-        } else {
-            // SAFETY: the first `len` inline slots are initialized.
-            unsafe { &*(&raw const self.inline[..self.len] as *const [T]) }
-        }
-    }
-
-    fn as_mut_ptr(&mut self) -> *mut T {
-        if self.on_heap {
-            self.heap.as_mut_ptr()
-        } else {
-            self.inline.as_mut_ptr().cast()
-        }
-    }
-}
-
 /// The iovecs of one call and what keeps their memory alive: a strong reference to each
 /// exact `bytes` item (immutable, so as good as a view) and a buffer view
 /// (`PyObject_GetBuffer`) of every other item, released on drop.
 ///
-/// **Never move an `Iovecs` after the first [`Iovecs::acquire`]**: exporters may point into
-/// their `Py_buffer` (it is only used through `&mut` from the frame that created it).
+/// Up to [`INLINE`] items are kept in arrays inside the value (no allocation for the common
+/// call); for more, each array is allocated once with room for every item (the iovecs up
+/// front, the references and views on the first item that needs one) and never grows, so
+/// nothing stored ever moves.
+///
+/// **Never move an `Iovecs` after [`Iovecs::acquire`]**: exporters may point into their
+/// `Py_buffer` (it is only used through `&mut` from the frame that created it).
 /// It is tied to `Python<'py>` (neither `Send` nor `Ungil`), so the views are released with
 /// the thread attached.
 pub(crate) struct Iovecs<'py> {
-    iov: Slots<libc::iovec, INLINE>,
-    refs: Slots<*mut ffi::PyObject, INLINE>,
-    views: Slots<ffi::Py_buffer, INLINE>,
+    inline_iov: [MaybeUninit<libc::iovec>; INLINE],
+    inline_refs: [MaybeUninit<*mut ffi::PyObject>; INLINE],
+    inline_views: [MaybeUninit<ffi::Py_buffer>; INLINE],
+    /// Used (as raw capacity, never as a `Vec`'s contents) when more than [`INLINE`] items
+    /// were announced: see [`Iovecs::spilled`].
+    heap_iov: Vec<libc::iovec>,
+    heap_refs: Vec<*mut ffi::PyObject>,
+    heap_views: Vec<ffi::Py_buffer>,
+    /// Whether the arrays are the `heap_*` ones.
+    spilled: bool,
+    /// Iovecs filled.
+    len: usize,
+    /// References held (the first `refs` slots).
+    refs: usize,
+    /// Views held (the first `views` slots).
+    views: usize,
     py: PhantomData<Python<'py>>,
 }
 
+/// How the items of the sequence are had.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// An exact list: `PyList_GetItem`, a borrowed reference.
+    List,
+    /// An exact tuple: `PyTuple_GetItem`, a borrowed reference.
+    Tuple,
+    /// Anything else: `PySequence_GetItem`, a new reference.
+    Sequence,
+}
+
 impl<'py> Iovecs<'py> {
+    #[inline]
     pub(crate) fn new(_py: Python<'py>) -> Self {
         Self {
-            iov: Slots::new(),
-            refs: Slots::new(),
-            views: Slots::new(),
+            inline_iov: [const { MaybeUninit::uninit() }; INLINE],
+            inline_refs: [const { MaybeUninit::uninit() }; INLINE],
+            inline_views: [const { MaybeUninit::uninit() }; INLINE],
+            heap_iov: Vec::new(),
+            heap_refs: Vec::new(),
+            heap_views: Vec::new(),
+            spilled: false,
+            len: 0,
+            refs: 0,
+            views: 0,
             py: PhantomData,
         }
     }
@@ -141,6 +98,7 @@ impl<'py> Iovecs<'py> {
     /// Acquires the first `len` items of `seq` in order, readable (`PyBUF_SIMPLE`) or
     /// `writable` (`PyBUF_WRITABLE`: read-only exporters raise `BufferError`, `bytes`
     /// included), as `iov_setup` does: `PySequence_GetItem` then `PyObject_GetBuffer`.
+    /// Call it once per `Iovecs`.
     ///
     /// Room for `len` iovecs is reserved first (`MemoryError` if that fails, before any
     /// item is looked at, like CPython). An item's exception stops the walk; what was
@@ -151,115 +109,222 @@ impl<'py> Iovecs<'py> {
         len: usize,
         writable: bool,
     ) -> PyResult<()> {
-        self.iov.reserve(len)?;
-        let py = seq.py();
+        debug_assert_eq!(self.len, 0, "acquire is called once");
+        if len > INLINE {
+            self.heap_iov
+                .try_reserve_exact(len)
+                .map_err(|_| no_memory())?;
+            self.spilled = true;
+        }
         let seq_ptr = seq.as_ptr();
         // SAFETY: `seq` is a valid object; the checks read its type.
-        let (list, tuple) = unsafe {
-            (
-                ffi::PyList_CheckExact(seq_ptr) != 0,
-                ffi::PyTuple_CheckExact(seq_ptr) != 0,
-            )
-        };
-        for index in 0..len {
-            let at = ffi::Py_ssize_t::try_from(index).unwrap_or(ffi::Py_ssize_t::MAX);
-            // A new reference to the item: `PyList_GetItem`/`PyTuple_GetItem` plus an
-            // incref is what `PySequence_GetItem` does for these types, minus the dispatch.
-            let obj = if list || tuple {
-                // SAFETY: `seq` is an exact list (tuple); the result is a borrowed
-                // reference, or null with `IndexError` set if the list shrank meanwhile.
-                let borrowed = unsafe {
-                    if list {
-                        ffi::PyList_GetItem(seq_ptr, at)
-                    } else {
-                        ffi::PyTuple_GetItem(seq_ptr, at)
-                    }
-                };
-                if borrowed.is_null() {
-                    return Err(PyErr::fetch(py));
-                }
-                // SAFETY: `borrowed` is a valid object; we take our own reference.
-                unsafe { ffi::Py_INCREF(borrowed) };
-                borrowed
+        let walk = unsafe {
+            if ffi::PyList_CheckExact(seq_ptr) != 0 {
+                Walk::List
+            } else if ffi::PyTuple_CheckExact(seq_ptr) != 0 {
+                Walk::Tuple
             } else {
-                item(seq, index)?.into_ptr()
+                Walk::Sequence
+            }
+        };
+        // One copy of the loop per case, so that the per-item tests are on constants.
+        match (walk, writable) {
+            (Walk::List, false) => self.fill::<false>(seq, len, Walk::List),
+            (Walk::List, true) => self.fill::<true>(seq, len, Walk::List),
+            (Walk::Tuple, false) => self.fill::<false>(seq, len, Walk::Tuple),
+            (Walk::Tuple, true) => self.fill::<true>(seq, len, Walk::Tuple),
+            (Walk::Sequence, false) => self.fill::<false>(seq, len, Walk::Sequence),
+            (Walk::Sequence, true) => self.fill::<true>(seq, len, Walk::Sequence),
+        }
+    }
+
+    /// The loop of [`Iovecs::acquire`].
+    #[inline(always)]
+    #[allow(clippy::inline_always)] // measured: one specialized loop per case (see `acquire`)
+    fn fill<const WRITABLE: bool>(
+        &mut self,
+        seq: &Bound<'py, PyAny>,
+        len: usize,
+        walk: Walk,
+    ) -> PyResult<()> {
+        let py = seq.py();
+        let seq_ptr = seq.as_ptr();
+        let iov = self.iov_ptr();
+        let flags = if WRITABLE {
+            PYBUF_WRITABLE
+        } else {
+            PYBUF_SIMPLE
+        };
+        // The reference and view arrays, had on first use.
+        let mut refs: *mut *mut ffi::PyObject = std::ptr::null_mut();
+        let mut views: *mut ffi::Py_buffer = std::ptr::null_mut();
+        for index in 0..len {
+            // `index < len`, which came from a `Py_ssize_t`.
+            #[allow(clippy::cast_possible_wrap)]
+            let at = index as ffi::Py_ssize_t;
+            // SAFETY: `seq` is an exact list (tuple) for `List` (`Tuple`): the result is a
+            // borrowed reference, or null with `IndexError` set if the list shrank meanwhile
+            // (an earlier item's exporter ran Python code). Otherwise a new reference or
+            // null with the exception of `__getitem__`.
+            let obj = unsafe {
+                match walk {
+                    Walk::List => ffi::PyList_GetItem(seq_ptr, at),
+                    Walk::Tuple => ffi::PyTuple_GetItem(seq_ptr, at),
+                    Walk::Sequence => ffi::PySequence_GetItem(seq_ptr, at),
+                }
             };
-            // SAFETY: `obj` is a valid object we own a reference to.
-            if !writable && unsafe { ffi::PyBytes_CheckExact(obj) } != 0 {
+            if obj.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            let owned = walk == Walk::Sequence;
+            // SAFETY: `obj` is a valid object; this reads its type.
+            let ty = unsafe { ffi::Py_TYPE(obj) };
+            let (base, size) = if !WRITABLE && ty == (&raw mut ffi::PyBytes_Type) {
+                // The contents are immutable and live as long as the object: an item of a
+                // tuple (which the caller's arguments hold) needs nothing more; any other
+                // needs a reference of ours, as the list may be changed while the GIL is
+                // released.
+                if walk != Walk::Tuple {
+                    if refs.is_null() {
+                        refs = match self.refs_ptr(len) {
+                            Ok(refs) => refs,
+                            Err(err) => {
+                                if owned {
+                                    // SAFETY: we own this reference and keep it nowhere.
+                                    unsafe { ffi::Py_DECREF(obj) };
+                                }
+                                return Err(err);
+                            }
+                        };
+                    }
+                    if !owned {
+                        // SAFETY: `obj` is valid (nothing ran since the list handed it
+                        // out); the reference is ours from now on.
+                        unsafe { ffi::Py_INCREF(obj) };
+                    }
+                    // SAFETY: slot `self.refs < len` of an array with room for `len`.
+                    unsafe { refs.add(self.refs).write(obj) };
+                    self.refs += 1;
+                }
                 let mut data: *mut std::ffi::c_char = std::ptr::null_mut();
                 let mut size: ffi::Py_ssize_t = 0;
                 // SAFETY: `obj` is exactly `bytes` and both out-pointers are valid; with a
                 // length pointer the call cannot fail.
                 unsafe { ffi::PyBytes_AsStringAndSize(obj, &raw mut data, &raw mut size) };
-                if let Err(err) = self.refs.reserve(len) {
-                    // SAFETY: we own this reference and keep it nowhere.
-                    unsafe { ffi::Py_DECREF(obj) };
-                    return Err(err);
+                (data.cast(), usize::try_from(size).unwrap_or(0))
+            } else {
+                if views.is_null() {
+                    views = match self.views_ptr(len) {
+                        Ok(views) => views,
+                        Err(err) => {
+                            if owned {
+                                // SAFETY: we own this reference and keep it nowhere.
+                                unsafe { ffi::Py_DECREF(obj) };
+                            }
+                            return Err(err);
+                        }
+                    };
                 }
-                // The reference keeps the immutable contents alive until `self` is dropped.
-                self.refs.push(obj);
-                self.iov.push(libc::iovec {
-                    iov_base: data.cast(),
-                    iov_len: usize::try_from(size).unwrap_or(0),
+                // A tuple's items live as long as the tuple. `bytearray` and `memoryview`
+                // export in C without running Python code, so an item borrowed from a list
+                // stays alive through the call without a reference of ours (the view then
+                // holds one). Any other exporter may run Python code (`__buffer__`) that
+                // drops the item from the list: we hold a reference across the call.
+                let plain = walk == Walk::Tuple
+                    || ty == (&raw mut ffi::PyByteArray_Type)
+                    || ty == (&raw mut ffi::PyMemoryView_Type);
+                if !owned && !plain {
+                    // SAFETY: `obj` is valid (nothing ran since the list handed it out).
+                    unsafe { ffi::Py_INCREF(obj) };
+                }
+                // SAFETY: slot `self.views < len` of an array with room for `len`, which a
+                // successful call fills completely; it never moves afterwards (the arrays
+                // never grow, and `self` is not moved: see the type's docs).
+                let slot = unsafe { views.add(self.views) };
+                // SAFETY: `obj` is a valid object (see above) and `slot` points to room for
+                // one `Py_buffer`.
+                let failed = unsafe { ffi::PyObject_GetBuffer(obj, slot, flags) } != 0;
+                if owned || !plain {
+                    // SAFETY: the view (if any) holds its own reference; ours is not needed.
+                    unsafe { ffi::Py_DECREF(obj) };
+                }
+                if failed {
+                    return Err(PyErr::fetch(py));
+                }
+                self.views += 1;
+                // SAFETY: the slot was just filled by the exporter.
+                let view = unsafe { &*slot };
+                // A view's `len` is never negative; treat a broken exporter's as empty.
+                (view.buf, usize::try_from(view.len).unwrap_or(0))
+            };
+            // SAFETY: slot `index < len` of the iovec array, which has room for `len`.
+            unsafe {
+                iov.add(index).write(libc::iovec {
+                    iov_base: base,
+                    iov_len: size,
                 });
-                continue;
             }
-            let got = self.get_buffer(
-                obj,
-                if writable {
-                    PYBUF_WRITABLE
-                } else {
-                    PYBUF_SIMPLE
-                },
-                len,
-            );
-            // SAFETY: the view (if any) holds its own reference; ours is no longer needed.
-            unsafe { ffi::Py_DECREF(obj) };
-            let (base, size) = got?;
-            self.iov.push(libc::iovec {
-                iov_base: base,
-                iov_len: size,
-            });
+            self.len = index + 1;
         }
         Ok(())
     }
 
-    /// `PyObject_GetBuffer(obj, flags)` into the next view slot.
-    fn get_buffer(
-        &mut self,
-        obj: *mut ffi::PyObject,
-        flags: c_int,
-        len: usize,
-    ) -> PyResult<(*mut std::ffi::c_void, usize)> {
-        self.views.reserve(len)?;
-        let slot = self.views.slot();
-        // SAFETY: `obj` is a valid object and `slot` points to room for one `Py_buffer`,
-        // which a successful call fills completely. The slot does not move afterwards
-        // (`Slots` never reallocates after `reserve`, and `self` is not moved; see the
-        // type's docs).
-        if unsafe { ffi::PyObject_GetBuffer(obj, slot, flags) } != 0 {
-            // SAFETY: we are attached; an exception is set.
-            return Err(PyErr::fetch(unsafe { Python::assume_attached() }));
+    /// The iovec array: room for every announced item.
+    #[inline]
+    fn iov_ptr(&mut self) -> *mut libc::iovec {
+        if self.spilled {
+            self.heap_iov.as_mut_ptr()
+        } else {
+            self.inline_iov.as_mut_ptr().cast()
         }
-        self.views.commit();
-        // SAFETY: the slot was just filled by the exporter.
-        let view = unsafe { &*slot };
-        // A view's `len` is never negative; treat a broken exporter's as empty.
-        Ok((view.buf, usize::try_from(view.len).unwrap_or(0)))
+    }
+
+    /// The reference array, with room for `len` (`MemoryError` if it cannot be had).
+    #[cold]
+    fn refs_ptr(&mut self, len: usize) -> PyResult<*mut *mut ffi::PyObject> {
+        if !self.spilled {
+            return Ok(self.inline_refs.as_mut_ptr().cast());
+        }
+        if self.heap_refs.capacity() < len {
+            self.heap_refs
+                .try_reserve_exact(len)
+                .map_err(|_| no_memory())?;
+        }
+        Ok(self.heap_refs.as_mut_ptr())
+    }
+
+    /// The view array, with room for `len` (`MemoryError` if it cannot be had).
+    #[cold]
+    fn views_ptr(&mut self, len: usize) -> PyResult<*mut ffi::Py_buffer> {
+        if !self.spilled {
+            return Ok(self.inline_views.as_mut_ptr().cast());
+        }
+        if self.heap_views.capacity() < len {
+            self.heap_views
+                .try_reserve_exact(len)
+                .map_err(|_| no_memory())?;
+        }
+        Ok(self.heap_views.as_mut_ptr())
     }
 
     /// The iovecs, in order.
     pub(crate) fn as_slice(&self) -> &[libc::iovec] {
-        self.iov.as_slice()
+        let base: *const libc::iovec = if self.spilled {
+            self.heap_iov.as_ptr()
+        } else {
+            self.inline_iov.as_ptr().cast()
+        };
+        // SAFETY: the first `len` iovecs are initialized (`fill`).
+        unsafe { std::slice::from_raw_parts(base, self.len) }
     }
 
     /// A pointer to the first iovec, for the system call.
     pub(crate) fn as_ptr(&mut self) -> *mut libc::iovec {
-        self.iov.as_mut_ptr()
+        self.iov_ptr()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.iov.len
+        self.len
     }
 
     /// The total size, saturating (aliased buffers can add up past `usize::MAX`).
@@ -322,15 +387,24 @@ impl<'py> Iovecs<'py> {
 
 impl Drop for Iovecs<'_> {
     fn drop(&mut self) {
-        let views = self.views.as_mut_ptr();
-        for at in 0..self.views.len {
-            // SAFETY: each view was filled by a successful `PyObject_GetBuffer` and is
-            // released once, in place; the thread is attached (see the type's docs).
+        let (views, refs): (*mut ffi::Py_buffer, *const *mut ffi::PyObject) = if self.spilled {
+            (self.heap_views.as_mut_ptr(), self.heap_refs.as_ptr())
+        } else {
+            (
+                self.inline_views.as_mut_ptr().cast(),
+                self.inline_refs.as_ptr().cast(),
+            )
+        };
+        for at in 0..self.views {
+            // SAFETY: each of the first `views` slots was filled by a successful
+            // `PyObject_GetBuffer` and is released once, in place; the thread is attached
+            // (see the type's docs).
             unsafe { ffi::PyBuffer_Release(views.add(at)) };
         }
-        for &obj in self.refs.as_slice() {
-            // SAFETY: we own one reference to each object; the thread is attached.
-            unsafe { ffi::Py_DECREF(obj) };
+        for at in 0..self.refs {
+            // SAFETY: we own one reference to each of the first `refs` objects; the thread
+            // is attached.
+            unsafe { ffi::Py_DECREF(*refs.add(at)) };
         }
     }
 }
