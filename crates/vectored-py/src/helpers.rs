@@ -14,7 +14,7 @@ use pyo3::types::PyInt;
 use vectored::{FdOptions, RwFlags, WriteQueue};
 
 use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
-use crate::buffers::{sequence_len, Held};
+use crate::buffers::sequence_len;
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
 use crate::iov::{no_memory, Iovecs, INLINE};
 use crate::plan::Plan;
@@ -48,7 +48,7 @@ pub(crate) fn writev_all(
         let mut probe: Vec<libc::iovec> = Vec::new();
         probe.try_reserve_exact(len).map_err(|_| no_memory())?;
     }
-    let mut held = Held::new(py, len);
+    let mut held = Iovecs::new(py);
     let plan = Plan::build(&mut held, buffers, len)?;
     let queue = &plan.staged.queue;
     if queue.is_empty() {
@@ -117,20 +117,7 @@ fn write_first(
     if done >= total {
         return Ok(done);
     }
-    let mut slices: Vec<IoSlice<'_>> = Vec::new();
-    slices
-        .try_reserve_exact(iov.len())
-        .map_err(|_| no_memory())?;
-    for v in iov.as_slice() {
-        let bytes: &[u8] = if v.iov_len == 0 {
-            &[]
-        } else {
-            // SAFETY: a view (or `bytes`) held by `iov`, alive until after the loop, covers
-            // `iov_len` bytes at the non-null `iov_base`; shared slices may alias.
-            unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
-        };
-        slices.push(IoSlice::new(bytes));
-    }
+    let mut slices = iov.io_slices()?;
     finish_rest(py, fd, &mut slices, done, wait)
 }
 
@@ -331,8 +318,9 @@ pub(crate) fn pwritev_all(
     let offset = file_offset(py, offset)?;
     let flags = rw_flags(flags);
     let len = sequence_len(buffers, "pwritev_all")?;
-    let mut held = Held::new(py, len);
-    let bufs = held.gather(buffers, len)?;
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, false)?;
+    let bufs = iov.io_slices()?;
     let fd = borrow(fd);
     py.detach(|| vectored::write_all_at(fd, &bufs, offset, flags))
         .map_err(|err| from_loop(py, err, 0))

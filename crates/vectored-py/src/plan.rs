@@ -6,7 +6,7 @@ use std::cell::Cell;
 use pyo3::prelude::*;
 use vectored::{QueueOptions, WriteQueue};
 
-use crate::buffers::{Held, Piece};
+use crate::iov::{Iovecs, Piece};
 
 /// Buffers shorter than this are copied (coalesced) rather than passed as their own iovec:
 /// the queue's own threshold, which `push_slice` applies to the large ones.
@@ -45,7 +45,7 @@ impl<'s> Plan<'s> {
     /// Acquires the first `len` items of `buffers` into `held` (small ones copied into the
     /// queue) and lays them out.
     pub(crate) fn build<'py>(
-        held: &'s mut Held<'py>,
+        held: &'s mut Iovecs<'py>,
         buffers: &Bound<'py, PyAny>,
         len: usize,
     ) -> PyResult<Self> {
@@ -90,7 +90,7 @@ impl<'s> Builder<'s> {
         if self.staged.queue.is_empty() {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
-                // Best effort: a lying `__len__` has already been refused by `Held`.
+                // Best effort: a lying `__len__` has already been refused (`writev_all`).
                 let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
