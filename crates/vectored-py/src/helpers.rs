@@ -26,7 +26,7 @@ pub(crate) fn writev_all(
     buffers: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
-    let raw = fd_or_fileno(fd)?;
+    let raw = fd_arg(fd)?;
     // The options are built only if the loop runs (`Wait::opts`): the hook that runs
     // Python's signal handlers is an allocation, measured at about 200 instructions, a sixth
     // of a call that one system call finishes.
@@ -42,6 +42,20 @@ pub(crate) fn writev_all(
         iov.acquire(buffers, len, false)?;
         return write_first(py, raw, &mut iov, wait);
     }
+    write_planned(py, raw, buffers, len, wait)
+}
+
+/// `writev_all` for more than [`INLINE`] buffers (or any number, on kernels without
+/// `RWF_NOSIGNAL`): laid out by a [`Plan`]. Out of line, so that the few-buffer path does
+/// not pay for its stack frame.
+#[inline(never)]
+fn write_planned(
+    py: Python<'_>,
+    raw: RawFd,
+    buffers: &Bound<'_, PyAny>,
+    len: usize,
+    wait: Wait,
+) -> PyResult<usize> {
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
         // any item is looked at, however the items are then laid out.
@@ -83,6 +97,27 @@ pub(crate) fn writev_all(
     write_queue_first(py, raw, &mut merged, wait)
 }
 
+/// `PyObject_AsFileDescriptor`, with an exact non-negative `int` that fits a C `int`
+/// (the common case) inline.
+#[inline]
+fn fd_arg(fd: &Bound<'_, PyAny>) -> PyResult<RawFd> {
+    // SAFETY: `fd` is a valid object; the check reads its type.
+    if unsafe { pyo3::ffi::PyLong_CheckExact(fd.as_ptr()) } != 0 {
+        let mut overflow: c_int = 0;
+        // SAFETY: `fd` is an exact `int` and `overflow` a valid out-pointer; for an `int`
+        // the call cannot fail other than by reporting an overflow.
+        let wide = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(fd.as_ptr(), &raw mut overflow) };
+        if overflow == 0 {
+            if let Ok(raw) = RawFd::try_from(wide) {
+                if raw >= 0 {
+                    return Ok(raw);
+                }
+            }
+        }
+    }
+    fd_or_fileno(fd)
+}
+
 /// The timeout of a `writev_all` call, turned into the loop's options only when the loop
 /// runs.
 #[derive(Clone, Copy)]
@@ -104,6 +139,7 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 /// all a call takes when the fd accepts everything at once. Only a short write, `EAGAIN`
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
 /// waits as `wait` says) from where the first call stopped.
+#[inline]
 fn write_first(
     py: Python<'_>,
     fd: RawFd,
@@ -199,6 +235,7 @@ fn write_queue_first(
 /// # Safety
 ///
 /// `ptr` must point to `count` iovecs over memory readable for the whole call.
+#[inline]
 unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) -> PyResult<usize> {
     // SAFETY: guaranteed by the caller. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
     // does (see `dropin::call`): the detached part touches no Python object.
@@ -394,6 +431,7 @@ fn read_into(
 /// The timeout of a helper call: the `timeout` argument if given (not `None`); otherwise,
 /// for an object with `gettimeout()` (a socket), its timeout, as `socket.sendall` and
 /// `recv_into` would apply it (`None`: wait forever, `0.0`: never wait); otherwise none.
+#[inline]
 pub(crate) fn effective_timeout(
     fd: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
@@ -404,6 +442,12 @@ pub(crate) fn effective_timeout(
     if fd.is_instance_of::<PyInt>() {
         return Ok(None);
     }
+    socket_timeout(fd)
+}
+
+/// The `gettimeout()` of an object that has one (a socket), as [`timeout_arg`] takes it.
+#[inline(never)]
+fn socket_timeout(fd: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
     match fd.getattr_opt(intern!(fd.py(), "gettimeout"))? {
         Some(method) => timeout_arg(Some(&method.call0()?)),
         None => Ok(None),

@@ -516,11 +516,17 @@ impl<'py> Iovecs<'py> {
     }
 
     /// The reference array, with room for `len` (`MemoryError` if it cannot be had).
-    #[cold]
+    #[inline]
     fn refs_ptr(&mut self, len: usize) -> PyResult<*mut *mut ffi::PyObject> {
         if !self.spilled {
             return Ok(self.inline_refs.as_mut_ptr().cast());
         }
+        self.heap_refs_ptr(len)
+    }
+
+    /// [`Iovecs::refs_ptr`] on the heap.
+    #[cold]
+    fn heap_refs_ptr(&mut self, len: usize) -> PyResult<*mut *mut ffi::PyObject> {
         if self.heap_refs.capacity() < len {
             self.heap_refs
                 .try_reserve_exact(len)
@@ -530,11 +536,17 @@ impl<'py> Iovecs<'py> {
     }
 
     /// The view array, with room for `len` (`MemoryError` if it cannot be had).
-    #[cold]
+    #[inline]
     fn views_ptr(&mut self, len: usize) -> PyResult<*mut ffi::Py_buffer> {
         if !self.spilled {
             return Ok(self.inline_views.as_mut_ptr().cast());
         }
+        self.heap_views_ptr(len)
+    }
+
+    /// [`Iovecs::views_ptr`] on the heap.
+    #[cold]
+    fn heap_views_ptr(&mut self, len: usize) -> PyResult<*mut ffi::Py_buffer> {
         if self.heap_views.capacity() < len {
             self.heap_views
                 .try_reserve_exact(len)
