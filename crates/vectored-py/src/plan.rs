@@ -26,7 +26,8 @@ const SPARE_BLOCKS: usize = 16;
 ///   nothing is queued, so a list with no small buffer goes to `vectored::write_all_fd` as
 ///   it is (the queue would add per-chunk bookkeeping: measured, about 17 more instructions
 ///   per buffer, 12% of a call of 1000 x 1 KiB to `/dev/null`); by `push_slice` after that.
-/// - Smaller ones are copied into the queue (`push_copy`) while their view is held, which is
+/// - Smaller ones are copied into the queue (`push_copy`) while their view is held (an exact
+///   `bytes` or `bytearray` needs none: it is read in place under the GIL), which is
 ///   then released at once (a tiny object costs no bookkeeping afterwards). Consecutive
 ///   small buffers share the queue's staging block, so a run of them is one iovec per
 ///   64 KiB; each copy is a capacity check and a `memcpy` inlined into the acquisition loop
