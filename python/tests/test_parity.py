@@ -1077,10 +1077,8 @@ def test_items_outlive_the_list_during_the_call(mod: Any, fds: Fds, count: int) 
     except BlockingIOError:
         pass
     os.set_blocking(w, True)
-    items: list[Any] = []
-    for i in range(count):
-        chunk = os.urandom(1000 + i)
-        items.append([bytes, bytearray, lambda b: memoryview(bytearray(b))][i % 3](chunk))
+    kinds: list[Callable[[bytes], Any]] = [bytes, bytearray, lambda b: memoryview(bytearray(b))]
+    items: list[Any] = [kinds[i % 3](os.urandom(1000 + i)) for i in range(count)]
     sentinel = bytearray(b"end")  # acquired last: once it cannot be resized, all are held
     items.append(sentinel)
     expected = b"".join(bytes(item) for item in items)
@@ -1099,7 +1097,7 @@ def test_items_outlive_the_list_during_the_call(mod: Any, fds: Fds, count: int) 
     del sentinel
     gc.collect()
     # Reuse the memory of anything freed too early, so that it would be written changed.
-    junk = [b"J" * (1000 + i) for i in range(count)]
+    junk: list[Any] = [b"J" * (1000 + i) for i in range(count)]
     junk += [bytearray(b"J" * (1000 + i)) for i in range(count)]
     data = bytearray()
     while len(data) < filler + len(expected):

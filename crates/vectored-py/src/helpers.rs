@@ -140,12 +140,7 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
 /// waits as `wait` says) from where the first call stopped.
 #[inline]
-fn write_first(
-    py: Python<'_>,
-    fd: RawFd,
-    iov: &mut Iovecs<'_>,
-    wait: Wait,
-) -> PyResult<usize> {
+fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> PyResult<usize> {
     let total = iov.total();
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
     // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the call.

@@ -29,7 +29,6 @@ use pyo3::exceptions::PyMemoryError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-
 /// Buffers kept on the stack (iovecs, `bytes` references and buffer views each).
 pub(crate) const INLINE: usize = 16;
 
@@ -367,9 +366,7 @@ impl<'py> Iovecs<'py> {
         match walk_of(seq) {
             Walk::List => self.read_items(seq, len, transient_below, &mut each, Walk::List),
             Walk::Tuple => self.read_items(seq, len, transient_below, &mut each, Walk::Tuple),
-            Walk::Sequence => {
-                self.read_items(seq, len, transient_below, &mut each, Walk::Sequence)
-            }
+            Walk::Sequence => self.read_items(seq, len, transient_below, &mut each, Walk::Sequence),
         }
     }
 
