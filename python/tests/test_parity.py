@@ -161,7 +161,7 @@ def readv_tuple_beyond_the_stack(mod: Any, fds: Fds) -> object:
 
 @case
 def readv_tuple_with_bytes(mod: Any, fds: Fds) -> object:
-    # bytes is read-only: BufferError (a TypeError) however the sequence is held.
+    # bytes is read-only: BufferError, however the sequence is held.
     fd = fds.file(b"abc")
     return mod.readv(fd, (bytearray(1), b"x"))
 
