@@ -4,6 +4,7 @@ that says exactly how much was."""
 from __future__ import annotations
 
 import array
+import collections
 import errno
 import io
 import mmap
@@ -704,3 +705,30 @@ def test_io_module_objects_are_accepted_as_fds(fds: Fds) -> None:
         a, b = bytearray(3), bytearray(5)
         assert vectored.readv_exact(f, [a, b]) == 8
         assert (bytes(a), bytes(b)) == (b"ABC", b"DEFGH")
+
+
+@pytest.mark.parametrize("container", [list, tuple, collections.deque], ids=["list", "tuple", "sequence"])
+@pytest.mark.parametrize("count", [3, 16, 17, 300])
+def test_writev_all_every_kind_of_item(fds: Fds, container: Any, count: int) -> None:
+    """Each kind the acquisition tells apart (exact bytes and bytearray read in place when
+    small, exporters viewed, subclasses through the buffer protocol), small and large, in
+    every kind of sequence, is written once and in order."""
+
+    class Bytes(bytes):
+        pass
+
+    class ByteArray(bytearray):
+        pass
+
+    kinds: list[Any] = [bytes, bytearray, lambda b: memoryview(bytearray(b)), Bytes, ByteArray,
+                        lambda b: array.array("B", b)]
+    items = [kinds[i % len(kinds)](bytes([65 + i % 26]) * (i * 37 % 1500)) for i in range(count)]
+    expected = b"".join(bytes(item) for item in items)
+    path = fds.path()
+    fd = fds.keep(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    assert vectored.writev_all(fd, container(items)) == len(expected)
+    assert path.read_bytes() == expected
+    # The bytearrays read in place were not exported: they can still be resized.
+    for item in items:
+        if type(item) is bytearray:
+            item.append(0)

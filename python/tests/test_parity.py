@@ -11,6 +11,7 @@ from __future__ import annotations
 import array
 import collections
 import errno
+import gc
 import mmap
 import os
 import signal
@@ -104,6 +105,65 @@ def writev_mixed_types(mod: Any, fds: Fds) -> object:
     fd = fds.file(b"")
     n = mod.writev(fd, [b"ab", bytearray(b"cd"), memoryview(b"ef"), b"", array.array("B", b"g")])
     return n, state(fd)
+
+
+def mixed_items(count: int) -> list[Any]:
+    """`count` buffers cycling through every kind the acquisition tells apart: exact
+    `bytes`, `bytearray` and `memoryview`, a `bytes` subclass and another exporter."""
+
+    class Bytes(bytes):
+        pass
+
+    kinds: list[Callable[[bytes], Any]] = [
+        bytes, bytearray, memoryview, Bytes, lambda b: array.array("B", b),
+    ]
+    return [kinds[i % len(kinds)](bytes([65 + i % 26]) * (i % 4)) for i in range(count)]
+
+
+@case
+def writev_mixed_types_tuple(mod: Any, fds: Fds) -> object:
+    # A tuple's items are read without references of their own.
+    fd = fds.file(b"")
+    return mod.writev(fd, tuple(mixed_items(5))), state(fd)
+
+
+@case
+def writev_mixed_types_beyond_the_stack(mod: Any, fds: Fds) -> object:
+    # More than 16 buffers: iovecs, references and views on the heap.
+    fd = fds.file(b"")
+    return mod.writev(fd, mixed_items(40)), state(fd)
+
+
+@case
+def writev_mixed_types_tuple_beyond_the_stack(mod: Any, fds: Fds) -> object:
+    fd = fds.file(b"")
+    return mod.writev(fd, tuple(mixed_items(40))), state(fd)
+
+
+@case
+def writev_mixed_types_other_sequence(mod: Any, fds: Fds) -> object:
+    fd = fds.file(b"")
+    return mod.writev(fd, collections.deque(mixed_items(40))), state(fd)
+
+
+@case
+def pwritev_mixed_types_tuple(mod: Any, fds: Fds) -> object:
+    fd = fds.file(b"0123456789")
+    return mod.pwritev(fd, tuple(mixed_items(20)), 3), state(fd)
+
+
+@case
+def readv_tuple_beyond_the_stack(mod: Any, fds: Fds) -> object:
+    fd = fds.file(bytes(range(256)) * 2)
+    bufs = tuple(bytearray(i % 5) if i % 2 else memoryview(bytearray(i % 7)) for i in range(40))
+    return mod.readv(fd, bufs), [bytes(b) for b in bufs]
+
+
+@case
+def readv_tuple_with_bytes(mod: Any, fds: Fds) -> object:
+    # bytes is read-only: BufferError, however the sequence is held.
+    fd = fds.file(b"abc")
+    return mod.readv(fd, (bytearray(1), b"x"))
 
 
 @case
@@ -1001,6 +1061,51 @@ def test_buffers_are_held_during_the_call(mod: Any, fds: Fds) -> None:
     assert isinstance(resized, BufferError)
     assert result == [8] and buf == bytearray(b"12345678")
     buf.extend(b"!")  # released afterwards
+
+
+@pytest.mark.parametrize("count", [3, 40], ids=["on-the-stack", "on-the-heap"])
+@pytest.mark.parametrize("mod", [os, vectored], ids=["os", "vectored"])
+def test_items_outlive_the_list_during_the_call(mod: Any, fds: Fds, count: int) -> None:
+    """A blocked writev keeps writing the items of a list that dropped them meanwhile (the
+    list is their only owner: `bytes` kept by a reference, exporters by their view)."""
+    r, w = fds.pipe()
+    os.set_blocking(w, False)
+    filler = 0
+    try:
+        while True:
+            filler += os.write(w, b"f" * 65536)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    kinds: list[Callable[[bytes], Any]] = [bytes, bytearray, lambda b: memoryview(bytearray(b))]
+    items: list[Any] = [kinds[i % 3](os.urandom(1000 + i)) for i in range(count)]
+    sentinel = bytearray(b"end")  # acquired last: once it cannot be resized, all are held
+    items.append(sentinel)
+    expected = b"".join(bytes(item) for item in items)
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(mod.writev(w, items)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sentinel.extend(b"!")
+            del sentinel[-1:]
+        except BufferError:
+            break
+        time.sleep(0.001)
+    items.clear()
+    del sentinel
+    gc.collect()
+    # Reuse the memory of anything freed too early, so that it would be written changed.
+    junk: list[Any] = [b"J" * (1000 + i) for i in range(count)]
+    junk += [bytearray(b"J" * (1000 + i)) for i in range(count)]
+    data = bytearray()
+    while len(data) < filler + len(expected):
+        data += os.read(r, 1 << 20)
+    thread.join(10)
+    assert result == [len(expected)]
+    assert data[filler:] == expected
+    del junk
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")

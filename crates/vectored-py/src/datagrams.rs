@@ -10,7 +10,7 @@ use pyo3::types::{PyList, PyTuple};
 use vectored::datagram::{Datagram, DatagramError, DatagramSender, Received};
 
 use crate::args::fd_or_fileno;
-use crate::buffers::{sequence_len, Held};
+use crate::buffers::sequence_len;
 use crate::errors::from_loop;
 use crate::helpers::{borrow, effective_timeout, fd_options};
 use crate::iov::Iovecs;
@@ -37,8 +37,9 @@ pub(crate) fn send_datagrams(
         .map(socket_address)
         .transpose()?;
     let len = sequence_len(messages, "send_datagrams")?;
-    let mut held = Held::new(py, len);
-    let slices = held.gather(messages, len)?;
+    let mut iov = Iovecs::new(py);
+    iov.acquire(messages, len, false)?;
+    let slices = iov.io_slices()?;
     let datagrams: Vec<Datagram<'_>> = slices
         .iter()
         .map(|s| {

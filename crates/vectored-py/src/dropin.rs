@@ -24,6 +24,7 @@ use crate::iov::Iovecs;
 /// Same as ``os.writev``: returns the number of bytes written, which may be fewer than the
 /// total. *buffers* must be a sequence of bytes-like objects; more than ``IOV_MAX`` (1024)
 /// raises ``OSError(EINVAL)``.
+#[inline]
 pub(crate) fn writev(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "writev")?;
     let mut iov = Iovecs::new(py);
@@ -38,6 +39,7 @@ pub(crate) fn writev(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> Py
 ///
 /// Same as ``os.readv``: fills the buffers in order and returns the number of bytes read
 /// (0 at end of file), which may be fewer than their total size.
+#[inline]
 pub(crate) fn readv(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyResult<usize> {
     let len = sequence_len(buffers, "readv")?;
     let mut iov = Iovecs::new(py);
@@ -52,6 +54,7 @@ pub(crate) fn readv(py: Python<'_>, fd: CInt, buffers: &Bound<'_, PyAny>) -> PyR
 ///
 /// Same as ``os.pwritev``: *offset* ``-1`` writes at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes written.
+#[inline]
 pub(crate) fn pwritev(
     py: Python<'_>,
     fd: CInt,
@@ -76,6 +79,7 @@ pub(crate) fn pwritev(
 /// Same as ``os.preadv``: *offset* ``-1`` reads at (and advances) the current file offset,
 /// *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes read (0 at or
 /// past the end of the file).
+#[inline]
 pub(crate) fn preadv(
     py: Python<'_>,
     fd: CInt,

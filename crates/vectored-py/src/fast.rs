@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 use pyo3::Borrowed;
 
-use crate::args::{c_int_arg, CInt, OffT};
+use crate::args::{c_int_arg, off_t_arg, CInt, OffT};
 use crate::dropin;
 
 /// Runs `body` for a `METH_FASTCALL` function: its `int` result, or NULL with the exception
@@ -120,6 +120,7 @@ unsafe extern "C" fn readv(
 }
 
 /// `fd, buffers, offset, flags=0`, converted in order like Argument Clinic does.
+#[inline]
 fn positional_args<'a, 'py>(
     py: Python<'py>,
     args: &'a [*mut ffi::PyObject],
@@ -128,7 +129,7 @@ fn positional_args<'a, 'py>(
     let get = |i: usize| unsafe { arg(py, args[i]) };
     let fd = CInt(c_int_arg(&get(0))?);
     let bufs = get(1);
-    let offset: OffT = get(2).extract()?;
+    let offset = OffT(off_t_arg(&get(2))?);
     let flags = if args.len() > 3 {
         CInt(c_int_arg(&get(3))?)
     } else {

@@ -14,7 +14,7 @@ use pyo3::types::PyInt;
 use vectored::{FdOptions, RwFlags, WriteQueue};
 
 use crate::args::{fd_or_fileno, timeout_arg, CInt, OffT};
-use crate::buffers::{sequence_len, Held};
+use crate::buffers::sequence_len;
 use crate::errors::{from_loop, os_error, run_signal_handlers, with_progress};
 use crate::iov::{no_memory, Iovecs, INLINE};
 use crate::plan::Plan;
@@ -26,8 +26,11 @@ pub(crate) fn writev_all(
     buffers: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<usize> {
-    let raw = fd_or_fileno(fd)?;
-    let opts = fd_options(effective_timeout(fd, timeout)?);
+    let raw = fd_arg(fd)?;
+    // The options are built only if the loop runs (`Wait::opts`): the hook that runs
+    // Python's signal handlers is an allocation, measured at about 200 instructions, a sixth
+    // of a call that one system call finishes.
+    let wait = Wait(effective_timeout(fd, timeout)?);
     let len = sequence_len(buffers, "writev_all")?;
     if len <= INLINE && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
         // Measured (docs/bench/python-*.txt): a few buffers are cheapest passed as they are
@@ -37,15 +40,29 @@ pub(crate) fn writev_all(
         // and the plan borrows small `bytes` without holding a reference to each.
         let mut iov = Iovecs::new(py);
         iov.acquire(buffers, len, false)?;
-        return write_first(py, raw, &mut iov, &opts);
+        return write_first(py, raw, &mut iov, wait);
     }
+    write_planned(py, raw, buffers, len, wait)
+}
+
+/// `writev_all` for more than [`INLINE`] buffers (or any number, on kernels without
+/// `RWF_NOSIGNAL`): laid out by a [`Plan`]. Out of line, so that the few-buffer path does
+/// not pay for its stack frame.
+#[inline(never)]
+fn write_planned(
+    py: Python<'_>,
+    raw: RawFd,
+    buffers: &Bound<'_, PyAny>,
+    len: usize,
+    wait: Wait,
+) -> PyResult<usize> {
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
         // any item is looked at, however the items are then laid out.
         let mut probe: Vec<libc::iovec> = Vec::new();
         probe.try_reserve_exact(len).map_err(|_| no_memory())?;
     }
-    let mut held = Held::new(py, len);
+    let mut held = Iovecs::new(py);
     let plan = Plan::build(&mut held, buffers, len)?;
     let queue = &plan.staged.queue;
     if queue.is_empty() {
@@ -55,11 +72,11 @@ pub(crate) fn writev_all(
             .try_reserve_exact(plan.direct.len())
             .map_err(|_| no_memory())?;
         slices.extend(plan.direct.iter().copied().map(IoSlice::new));
-        return write_first_slices(py, raw, &mut slices, &opts);
+        return write_first_slices(py, raw, &mut slices, wait);
     }
     if plan.direct.is_empty() {
         let mut plan = plan;
-        return write_queue_first(py, raw, &mut plan.staged.queue, &opts);
+        return write_queue_first(py, raw, &mut plan.staged.queue, wait);
     }
     // Large buffers, then small ones: one queue of the large ones and the staged bytes, by
     // reference (short staged pieces are copied again), so that the call still writes
@@ -77,7 +94,39 @@ pub(crate) fn writev_all(
     for bytes in &staged[..filled] {
         merged.push_slice(bytes);
     }
-    write_queue_first(py, raw, &mut merged, &opts)
+    write_queue_first(py, raw, &mut merged, wait)
+}
+
+/// `PyObject_AsFileDescriptor`, with an exact non-negative `int` that fits a C `int`
+/// (the common case) inline.
+#[inline]
+fn fd_arg(fd: &Bound<'_, PyAny>) -> PyResult<RawFd> {
+    // SAFETY: `fd` is a valid object; the check reads its type.
+    if unsafe { pyo3::ffi::PyLong_CheckExact(fd.as_ptr()) } != 0 {
+        let mut overflow: c_int = 0;
+        // SAFETY: `fd` is an exact `int` and `overflow` a valid out-pointer; for an `int`
+        // the call cannot fail other than by reporting an overflow.
+        let wide = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(fd.as_ptr(), &raw mut overflow) };
+        if overflow == 0 {
+            if let Ok(raw) = RawFd::try_from(wide) {
+                if raw >= 0 {
+                    return Ok(raw);
+                }
+            }
+        }
+    }
+    fd_or_fileno(fd)
+}
+
+/// The timeout of a `writev_all` call, turned into the loop's options only when the loop
+/// runs.
+#[derive(Clone, Copy)]
+struct Wait(Option<Duration>);
+
+impl Wait {
+    fn opts(self) -> FdOptions {
+        fd_options(self.0)
+    }
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
@@ -89,13 +138,9 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 /// pick the call that cannot raise `SIGPIPE`: this one cannot, on any kind of fd), which is
 /// all a call takes when the fd accepts everything at once. Only a short write, `EAGAIN`
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
-/// waits as `opts` says) from where the first call stopped.
-fn write_first(
-    py: Python<'_>,
-    fd: RawFd,
-    iov: &mut Iovecs<'_>,
-    opts: &FdOptions,
-) -> PyResult<usize> {
+/// waits as `wait` says) from where the first call stopped.
+#[inline]
+fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> PyResult<usize> {
     let total = iov.total();
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
     // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the call.
@@ -103,21 +148,8 @@ fn write_first(
     if done >= total {
         return Ok(done);
     }
-    let mut slices: Vec<IoSlice<'_>> = Vec::new();
-    slices
-        .try_reserve_exact(iov.len())
-        .map_err(|_| no_memory())?;
-    for v in iov.as_slice() {
-        let bytes: &[u8] = if v.iov_len == 0 {
-            &[]
-        } else {
-            // SAFETY: a view (or `bytes`) held by `iov`, alive until after the loop, covers
-            // `iov_len` bytes at the non-null `iov_base`; shared slices may alias.
-            unsafe { std::slice::from_raw_parts(v.iov_base.cast::<u8>(), v.iov_len) }
-        };
-        slices.push(IoSlice::new(bytes));
-    }
-    finish_rest(py, fd, &mut slices, done, opts)
+    let mut slices = iov.io_slices()?;
+    finish_rest(py, fd, &mut slices, done, wait)
 }
 
 /// [`write_first`] for slices already laid out (a plan's direct list).
@@ -125,7 +157,7 @@ fn write_first_slices(
     py: Python<'_>,
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut done = 0;
     if NOSIGNAL_WORKS.load(Ordering::Relaxed) && slices.len() <= vectored::IOV_MAX {
@@ -139,7 +171,7 @@ fn write_first_slices(
             return Ok(done);
         }
     }
-    finish_rest(py, fd, slices, done, opts)
+    finish_rest(py, fd, slices, done, wait)
 }
 
 /// [`write_first`] for a queue: its iovecs (`io_slices`) go to one first attempt, the
@@ -151,7 +183,7 @@ fn write_queue_first(
     py: Python<'_>,
     fd: RawFd,
     queue: &mut WriteQueue<'_>,
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut done = 0;
     let count = queue.iovecs();
@@ -182,7 +214,8 @@ fn write_queue_first(
             .map_err(|overrun| from_loop(py, vectored::Error::new(overrun.into(), 0), 0))?;
     }
     let fd = borrow(fd);
-    py.detach(|| queue.write_to_fd(fd, opts))
+    let opts = wait.opts();
+    py.detach(|| queue.write_to_fd(fd, &opts))
         .map(|n| n + done)
         .map_err(|err| {
             let (source, transferred) = err.into_parts();
@@ -197,6 +230,7 @@ fn write_queue_first(
 /// # Safety
 ///
 /// `ptr` must point to `count` iovecs over memory readable for the whole call.
+#[inline]
 unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) -> PyResult<usize> {
     // SAFETY: guaranteed by the caller. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
     // does (see `dropin::call`): the detached part touches no Python object.
@@ -228,12 +262,13 @@ fn finish_rest(
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
     done: usize,
-    opts: &FdOptions,
+    wait: Wait,
 ) -> PyResult<usize> {
     let mut rest: &mut [IoSlice<'_>] = slices;
     IoSlice::advance_slices(&mut rest, done);
     let fd = borrow(fd);
-    py.detach(|| vectored::write_all_fd(fd, rest, opts))
+    let opts = wait.opts();
+    py.detach(|| vectored::write_all_fd(fd, rest, &opts))
         .map(|n| n + done)
         .map_err(|err| {
             let (source, transferred) = err.into_parts();
@@ -315,8 +350,9 @@ pub(crate) fn pwritev_all(
     let offset = file_offset(py, offset)?;
     let flags = rw_flags(flags);
     let len = sequence_len(buffers, "pwritev_all")?;
-    let mut held = Held::new(py, len);
-    let bufs = held.gather(buffers, len)?;
+    let mut iov = Iovecs::new(py);
+    iov.acquire(buffers, len, false)?;
+    let bufs = iov.io_slices()?;
     let fd = borrow(fd);
     py.detach(|| vectored::write_all_at(fd, &bufs, offset, flags))
         .map_err(|err| from_loop(py, err, 0))
@@ -390,6 +426,7 @@ fn read_into(
 /// The timeout of a helper call: the `timeout` argument if given (not `None`); otherwise,
 /// for an object with `gettimeout()` (a socket), its timeout, as `socket.sendall` and
 /// `recv_into` would apply it (`None`: wait forever, `0.0`: never wait); otherwise none.
+#[inline]
 pub(crate) fn effective_timeout(
     fd: &Bound<'_, PyAny>,
     timeout: Option<&Bound<'_, PyAny>>,
@@ -400,6 +437,12 @@ pub(crate) fn effective_timeout(
     if fd.is_instance_of::<PyInt>() {
         return Ok(None);
     }
+    socket_timeout(fd)
+}
+
+/// The `gettimeout()` of an object that has one (a socket), as [`timeout_arg`] takes it.
+#[inline(never)]
+fn socket_timeout(fd: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
     match fd.getattr_opt(intern!(fd.py(), "gettimeout"))? {
         Some(method) => timeout_arg(Some(&method.call0()?)),
         None => Ok(None),

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use pyo3::prelude::*;
 use vectored::{QueueOptions, WriteQueue};
 
-use crate::buffers::{Held, Piece};
+use crate::iov::{Iovecs, Piece};
 
 /// Buffers shorter than this are copied (coalesced) rather than passed as their own iovec:
 /// the queue's own threshold, which `push_slice` applies to the large ones.
@@ -26,7 +26,8 @@ const SPARE_BLOCKS: usize = 16;
 ///   nothing is queued, so a list with no small buffer goes to `vectored::write_all_fd` as
 ///   it is (the queue would add per-chunk bookkeeping: measured, about 17 more instructions
 ///   per buffer, 12% of a call of 1000 x 1 KiB to `/dev/null`); by `push_slice` after that.
-/// - Smaller ones are copied into the queue (`push_copy`) while their view is held, which is
+/// - Smaller ones are copied into the queue (`push_copy`) while their view is held (an exact
+///   `bytes` or `bytearray` needs none: it is read in place under the GIL), which is
 ///   then released at once (a tiny object costs no bookkeeping afterwards). Consecutive
 ///   small buffers share the queue's staging block, so a run of them is one iovec per
 ///   64 KiB; each copy is a capacity check and a `memcpy` inlined into the acquisition loop
@@ -45,7 +46,7 @@ impl<'s> Plan<'s> {
     /// Acquires the first `len` items of `buffers` into `held` (small ones copied into the
     /// queue) and lays them out.
     pub(crate) fn build<'py>(
-        held: &'s mut Held<'py>,
+        held: &'s mut Iovecs<'py>,
         buffers: &Bound<'py, PyAny>,
         len: usize,
     ) -> PyResult<Self> {
@@ -90,7 +91,7 @@ impl<'s> Builder<'s> {
         if self.staged.queue.is_empty() {
             if self.direct.capacity() == 0 {
                 // Allocated on the first large buffer: a list of small ones never needs it.
-                // Best effort: a lying `__len__` has already been refused by `Held`.
+                // Best effort: a lying `__len__` has already been refused (`writev_all`).
                 let _ = self.direct.try_reserve_exact(self.len);
             }
             self.direct.push(bytes);
