@@ -77,7 +77,8 @@ impl Drop for Staging {
             );
             buf.clear();
             slots.clear();
-            SPARE.set((buf, slots));
+            // `try_with`: a loop run from another thread-local's destructor must not panic.
+            let _ = SPARE.try_with(|spare| spare.set((buf, slots)));
         }
     }
 }
@@ -85,7 +86,7 @@ impl Drop for Staging {
 impl Staging {
     /// A staging step with the thread's spare buffers.
     pub(crate) fn new() -> Self {
-        let (buf, slots) = SPARE.take();
+        let (buf, slots) = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
         Self {
             buf,
             slots,
