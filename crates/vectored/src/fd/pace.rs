@@ -99,8 +99,11 @@ struct Verdict {
     score: f64,
     /// Experiments made so far.
     experiments: u32,
-    /// Loops long enough for an experiment since the last one.
+    /// Loops long enough for an experiment since the last one (or the last attempt that
+    /// spent a span in the other mode without finishing).
     loops_since: u32,
+    /// Attempts that ended before finishing, after a span in the other mode.
+    unfinished: u32,
     /// The intervals' factor: doubled by each experiment that confirms the favoured mode,
     /// back to 1 when one changes it.
     backoff: u32,
@@ -111,6 +114,7 @@ impl Verdict {
         score: 0.0,
         experiments: 0,
         loops_since: 0,
+        unfinished: 0,
         backoff: 1,
     };
 
@@ -123,7 +127,10 @@ impl Verdict {
     }
 
     fn wants_experiment(self) -> bool {
-        self.experiments < WARM_UP || self.loops_since + 1 >= EXPERIMENT_EVERY * self.backoff
+        // Warming up, unless loops keep ending before their experiment can finish (then
+        // the regular interval bounds what the attempts cost).
+        (self.experiments < WARM_UP && self.unfinished < WARM_UP)
+            || self.loops_since + 1 >= EXPERIMENT_EVERY * self.backoff
     }
 
     /// Spans of a long loop between two experiments.
@@ -146,6 +153,7 @@ impl Verdict {
             score,
             experiments: self.experiments.saturating_add(1),
             loops_since: 0,
+            unfinished: self.unfinished,
             backoff: if confirmed && self.experiments >= WARM_UP {
                 (self.backoff * 2).min(MAX_BACKOFF)
             } else {
@@ -340,15 +348,29 @@ impl State {
 }
 
 impl Drop for Pacer {
-    /// Counts a loop of at least one span without an experiment in the thread's schedule
-    /// (an unfinished experiment is simply due again).
+    /// Counts a loop of at least one span without an experiment in the thread's schedule.
+    /// An experiment that ended before it could finish is due again at once if it never
+    /// left the favoured mode; if it spent a span in the other mode, it counts as an
+    /// attempt and the next one waits a full interval, so loops that always end in the
+    /// middle of an experiment (3 spans long, say) do not pay for one every time.
     fn drop(&mut self) {
         let state = self.state.get();
-        if !state.experimented && state.loop_spans > 0 {
-            let mut verdict = VERDICT.get();
-            verdict.loops_since = verdict.loops_since.saturating_add(1);
-            VERDICT.set(verdict);
+        if state.experimented || state.loop_spans == 0 {
+            return;
         }
+        let mut verdict = VERDICT.get();
+        let spent_in_the_other_mode = match state.phase {
+            Phase::Settle(true) => state.span_bytes > 0,
+            Phase::Timed(true) => true,
+            _ => false,
+        };
+        if spent_in_the_other_mode {
+            verdict.loops_since = 0;
+            verdict.unfinished = verdict.unfinished.saturating_add(1);
+        } else {
+            verdict.loops_since = verdict.loops_since.saturating_add(1);
+        }
+        VERDICT.set(verdict);
     }
 }
 
@@ -361,6 +383,7 @@ pub(crate) fn set_verdict_for_test(whole: bool) {
         score: if whole { 1.0 } else { -1.0 },
         experiments: WARM_UP,
         loops_since: 0,
+        unfinished: 0,
         backoff: 1,
     });
 }
@@ -577,27 +600,56 @@ mod tests {
     }
 
     #[test]
-    fn a_loop_too_short_for_its_experiment_leaves_it_due() {
+    fn loops_too_short_for_their_experiment() {
         on_fresh_thread(|| {
             VERDICT.set(Verdict {
                 score: 1.0,
                 experiments: WARM_UP,
                 loops_since: EXPERIMENT_EVERY,
+                unfinished: 0,
                 backoff: 1,
             });
             let mut clock = Instant::now();
-            // Due for an experiment, but three spans are not enough: the favoured mode's
-            // two spans, the other's settling span, and the experiment stays due.
-            assert_eq!(
-                run_loop(3, 100, 100, &mut clock),
-                [Mode::Whole, Mode::Whole, Mode::Small]
-            );
-            assert_eq!(run_loop(1, 100, 100, &mut clock), [Mode::Whole]);
+            // Due, but two spans never leave the favoured mode: still due.
+            assert_eq!(run_loop(2, 100, 100, &mut clock), [Whole, Whole]);
             assert!(VERDICT.get().wants_experiment());
+            // Three spans reach the other mode's settling span and stop: an attempt, and
+            // the next one waits a full interval.
+            assert_eq!(run_loop(3, 100, 100, &mut clock), [Whole, Whole, Small]);
+            let after = VERDICT.get();
+            assert!(!after.wants_experiment());
+            assert_eq!(
+                (after.loops_since, after.unfinished, after.experiments),
+                (0, 1, WARM_UP)
+            );
+            let modes: Vec<Vec<Mode>> = (0..EXPERIMENT_EVERY)
+                .map(|_| run_loop(3, 100, 100, &mut clock))
+                .collect();
+            let attempts = modes.iter().filter(|m| m.contains(&Small)).count();
+            assert_eq!(attempts, 1, "{modes:?}");
             // A loop shorter than a span leaves everything as it was.
             let before = VERDICT.get();
             drop(Pacer::new());
             assert_eq!(VERDICT.get(), before);
+        });
+    }
+
+    #[test]
+    fn a_fresh_thread_of_short_loops_stops_warming_up() {
+        on_fresh_thread(|| {
+            let mut clock = Instant::now();
+            let small_spans: usize = (0..2 * WARM_UP + EXPERIMENT_EVERY)
+                .map(|_| {
+                    let modes = run_loop(3, 100, 100, &mut clock);
+                    modes.iter().filter(|&&m| m == Whole).count()
+                })
+                .sum();
+            // Three warm-up attempts, then one per interval: not one per loop.
+            assert!(
+                small_spans <= usize::try_from(WARM_UP).unwrap() + 2,
+                "{small_spans}"
+            );
+            assert_eq!(VERDICT.get().experiments, 0);
         });
     }
 
@@ -608,6 +660,7 @@ mod tests {
                 score: -0.2,
                 experiments: WARM_UP,
                 loops_since: 0,
+                unfinished: 0,
                 backoff: 1,
             });
             let mut clock = Instant::now();
