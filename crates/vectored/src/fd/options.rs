@@ -350,9 +350,10 @@ impl fmt::Debug for FdOptions {
 /// fills the 64 KiB pipe and sleeps, the reader empties it and sleeps, one hand-over per
 /// 64 KiB. When the reader has a CPU of its own (the usual `prog | consumer` on an idle
 /// machine) each hand-over is a cross-CPU wake-up, and 8 KiB calls, which keep the reader
-/// draining while the writer copies, are 1.4–4× faster than calls of the whole pipe. When the
-/// reader shares the writer's CPU (the other CPUs busy), every call that wakes it may be a
-/// context switch, and calls of the whole pipe are 1.2–1.6× faster than 8 KiB calls. No
+/// draining while the writer copies, are 2–4× faster than calls of the whole pipe for
+/// buffers of 4 KiB and more (0.8–2× for buffers of 100–512 B). When the reader shares the
+/// writer's CPU (the other CPUs busy), every call that wakes it may be a context switch,
+/// and calls of the whole pipe are 1.2–1.6× faster than 8 KiB calls. No
 /// fixed size is good in both regimes and the writer cannot see where the reader runs, so on
 /// Linux the loops measure: now and then a loop of at least 512 KiB times 128 KiB in each
 /// size (with the monotonic clock, no system call), and the thread keeps the faster for its

@@ -10,7 +10,8 @@
 //! - **Reader on another, idle CPU**: waking it is a cross-CPU wake-up of a halted vCPU, tens
 //!   of µs. Calls of 8 KiB wake it after the first one and keep it draining concurrently; the
 //!   pipe seldom fills and neither side sleeps. Calls of the whole pipe fill it before the
-//!   reader is up, so the two alternate with a sleep each per 64 KiB: 1.4–4× slower
+//!   reader is up, so the two alternate with a sleep each per 64 KiB: 2–4× slower for
+//!   buffers of 4 KiB and more, 0.8–2× for 100–512 B ones
 //!   (`docs/experiments/results/2026-12-02-idle-shapes.txt`).
 //! - **Reader sharing the writer's CPU** (the other CPUs busy): every call that finds the pipe
 //!   empty may hand the CPU to the reader, so the fewest hand-overs win: calls of the whole

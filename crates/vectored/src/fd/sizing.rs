@@ -16,8 +16,8 @@
 //! From the write-sizing measurements of 2026-12-02 (`BENCHMARKS.md`, "No regret";
 //! `docs/experiments/write_sizing.c`): an uncapped `writev` to a pipe makes writer and
 //! reader alternate on full pipes (one sleep and one wake-up per 64 KiB on each side), which
-//! costs 1.4–4× when the reader has a CPU of its own, where 8 KiB calls keep it draining
-//! concurrently; when the reader shares the writer's CPU, calls of the whole pipe make the
+//! costs 2–4× (0.8–2× for 100–512 B buffers) when the reader has a CPU of its own, where
+//! 8 KiB calls keep it draining concurrently; when the reader shares the writer's CPU, calls of the whole pipe make the
 //! fewest hand-overs and 8 KiB calls cost 1.2–1.6×. No fixed size is within 1.10× in both
 //! regimes, and no cheap signal tells them apart reliably, so on Linux the pacer times both
 //! now and then and keeps the faster. Without it, half the pipe is the fixed size with the
