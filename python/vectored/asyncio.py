@@ -99,6 +99,31 @@ _readv_exact = vectored.readv_exact
 _pwritev = vectored.pwritev
 
 
+def _first_call(
+    call: Callable[..., int],
+    fd: int,
+    buffers: Sequence[Buffer],
+    progress: Progress | None,
+    failures: type[BaseException] | tuple[type[BaseException], ...],
+) -> tuple[int, bool]:
+    """The first attempt of a call, before the event loop is looked up: one `call` with
+    ``timeout=0``. Returns the bytes moved and whether that was all of them; a failure
+    (one of `failures`, which carry ``transferred``) is raised with *progress* set."""
+    if progress is not None:
+        progress.transferred = 0
+    try:
+        moved = call(fd, buffers, timeout=0)
+    except BlockingIOError as err:
+        return err.characters_written, False
+    except failures as err:
+        if progress is not None:
+            progress.transferred = err.transferred  # type: ignore[attr-defined]
+        raise
+    if progress is not None:
+        progress.transferred = moved
+    return moved, True
+
+
 class _Pump:
     """Runs `step` from the loop's readiness callback for `fd` until it says it is done.
 
@@ -183,21 +208,10 @@ async def sock_writev_all(
     if sock.gettimeout() != 0:
         raise ValueError("the socket must be non-blocking")
     fd = sock.fileno()
-    if progress is not None:
-        progress.transferred = 0
     # The common case first, before the loop is looked up: one writev_all call that the
     # socket takes whole (one pwritev2 system call; small buffers coalesced).
-    try:
-        sent = _writev_all(fd, buffers, timeout=0)
-    except BlockingIOError as err:
-        sent = err.characters_written
-    except TransferError as err:
-        if progress is not None:
-            progress.transferred = err.transferred
-        raise
-    else:
-        if progress is not None:
-            progress.transferred = sent
+    sent, done = _first_call(_writev_all, fd, buffers, progress, TransferError)
+    if done:
         return sent
     return await _write_rest(fd, buffers, sent, timeout, progress)
 
@@ -269,19 +283,10 @@ async def sock_readv_exact(
     if sock.gettimeout() != 0:
         raise ValueError("the socket must be non-blocking")
     fd = sock.fileno()
-    if progress is not None:
-        progress.transferred = 0
-    try:
-        got = _readv_exact(fd, buffers, timeout=0)
-    except BlockingIOError as err:
-        got = err.characters_written
-    except (vectored.IncompleteReadError, TransferError) as err:
-        if progress is not None:
-            progress.transferred = err.transferred
-        raise
-    else:
-        if progress is not None:
-            progress.transferred = got
+    got, done = _first_call(
+        _readv_exact, fd, buffers, progress, (vectored.IncompleteReadError, TransferError)
+    )
+    if done:
         return got
     return await _read_rest(fd, buffers, got, timeout, progress)
 

@@ -149,6 +149,51 @@ unsafe fn bytes_contents<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
     unsafe { raw_slice(data.cast_const().cast(), usize::try_from(size).unwrap_or(0)) }
 }
 
+/// Exports item `obj` of a sequence walked by `walk` into `slot` with `flags`, then gives up
+/// `obj`'s reference if `owned` (the view, if any, holds its own).
+///
+/// A tuple's items live as long as the tuple. `bytearray` and `memoryview` export in C
+/// without running Python code, so an item borrowed from a list stays alive through the
+/// export without a reference of ours. Any other exporter may run Python code
+/// (`__buffer__`) that drops the item from the list: we hold a reference across the export.
+///
+/// # Safety
+///
+/// `obj` must be a valid object of type `ty`: a new reference if `owned`, else borrowed from
+/// the sequence with no Python code run since. `slot` must point to room for one
+/// `Py_buffer`, which a successful call fills.
+#[inline(always)]
+#[allow(clippy::inline_always)] // in the per-item loops of the acquisitions
+unsafe fn export(
+    py: Python<'_>,
+    obj: *mut ffi::PyObject,
+    owned: bool,
+    walk: Walk,
+    ty: *mut ffi::PyTypeObject,
+    slot: *mut ffi::Py_buffer,
+    flags: std::ffi::c_int,
+) -> PyResult<()> {
+    let plain = walk == Walk::Tuple
+        || ty == (&raw mut ffi::PyByteArray_Type)
+        || ty == (&raw mut ffi::PyMemoryView_Type);
+    if !owned && !plain {
+        // SAFETY: `obj` is valid (the caller's promise).
+        unsafe { ffi::Py_INCREF(obj) };
+    }
+    // SAFETY: `obj` is valid and `slot` points to room for one `Py_buffer` (the caller's
+    // promise).
+    let failed = unsafe { ffi::PyObject_GetBuffer(obj, slot, flags) } != 0;
+    if owned || !plain {
+        // SAFETY: the view (if any) holds its own reference; ours is not needed.
+        unsafe { ffi::Py_DECREF(obj) };
+    }
+    if failed {
+        Err(PyErr::fetch(py))
+    } else {
+        Ok(())
+    }
+}
+
 /// Widens the lifetime of a slice whose memory the caller keeps alive for `'b`.
 ///
 /// # Safety
@@ -300,32 +345,13 @@ impl<'py> Iovecs<'py> {
                         }
                     };
                 }
-                // A tuple's items live as long as the tuple. `bytearray` and `memoryview`
-                // export in C without running Python code, so an item borrowed from a list
-                // stays alive through the call without a reference of ours (the view then
-                // holds one). Any other exporter may run Python code (`__buffer__`) that
-                // drops the item from the list: we hold a reference across the call.
-                let plain = walk == Walk::Tuple
-                    || ty == (&raw mut ffi::PyByteArray_Type)
-                    || ty == (&raw mut ffi::PyMemoryView_Type);
-                if !owned && !plain {
-                    // SAFETY: `obj` is valid (nothing ran since the list handed it out).
-                    unsafe { ffi::Py_INCREF(obj) };
-                }
                 // SAFETY: slot `self.views < len` of an array with room for `len`, which a
                 // successful call fills completely; it never moves afterwards (the arrays
                 // never grow, and `self` is not moved: see the type's docs).
                 let slot = unsafe { views.add(self.views) };
-                // SAFETY: `obj` is a valid object (see above) and `slot` points to room for
-                // one `Py_buffer`.
-                let failed = unsafe { ffi::PyObject_GetBuffer(obj, slot, flags) } != 0;
-                if owned || !plain {
-                    // SAFETY: the view (if any) holds its own reference; ours is not needed.
-                    unsafe { ffi::Py_DECREF(obj) };
-                }
-                if failed {
-                    return Err(PyErr::fetch(py));
-                }
+                // SAFETY: `obj` is valid (nothing ran since the sequence handed it out) and
+                // `slot` points to room for one `Py_buffer`.
+                unsafe { export(py, obj, owned, walk, ty, slot, flags) }?;
                 self.views += 1;
                 // SAFETY: the slot was just filled by the exporter.
                 let view = unsafe { &*slot };
@@ -456,26 +482,12 @@ impl<'py> Iovecs<'py> {
                     }
                 })?;
             }
-            // As in `fill`: no reference of ours across an export that runs no Python code.
-            let plain = walk == Walk::Tuple
-                || ty == (&raw mut ffi::PyByteArray_Type)
-                || ty == (&raw mut ffi::PyMemoryView_Type);
-            if !owned && !plain {
-                // SAFETY: `obj` is valid (nothing ran since the list handed it out).
-                unsafe { ffi::Py_INCREF(obj) };
-            }
             // SAFETY: slot `self.views < len` of an array with room for `len`, which never
             // moves (see `fill`).
             let slot = unsafe { views.add(self.views) };
-            // SAFETY: `obj` is a valid object and `slot` room for one `Py_buffer`.
-            let failed = unsafe { ffi::PyObject_GetBuffer(obj, slot, PYBUF_SIMPLE) } != 0;
-            if owned || !plain {
-                // SAFETY: the view (if any) holds its own reference; ours is not needed.
-                unsafe { ffi::Py_DECREF(obj) };
-            }
-            if failed {
-                return Err(PyErr::fetch(py));
-            }
+            // SAFETY: `obj` is valid (nothing ran since the sequence handed it out) and
+            // `slot` points to room for one `Py_buffer`.
+            unsafe { export(py, obj, owned, walk, ty, slot, PYBUF_SIMPLE) }?;
             // SAFETY: the slot was just filled by the exporter.
             let (data, size) = unsafe { ((*slot).buf, usize::try_from((*slot).len).unwrap_or(0)) };
             if size < transient_below {

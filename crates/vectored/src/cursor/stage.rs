@@ -458,4 +458,26 @@ mod tests {
             .unwrap();
         assert_eq!(n, 10);
     }
+
+    #[test]
+    fn a_threads_staging_buffers_are_kept_for_its_next_loop() {
+        std::thread::spawn(|| {
+            let window = [IoSlice::new(&[1; 16]), IoSlice::new(&[2; 16])];
+            let mut staging = Staging::new();
+            staging.write(&window, |iovs| Ok(flat(iovs).len())).unwrap();
+            let kept = staging.buf.as_ptr();
+            drop(staging);
+            let next = Staging::new();
+            assert!(next.buf.is_empty() && next.buf.capacity() >= 32);
+            assert_eq!(next.buf.as_ptr(), kept, "the same allocation");
+            drop(next);
+            // More than `KEEP` is not kept.
+            let mut big = Staging::new();
+            big.buf.reserve(KEEP + 1);
+            drop(big);
+            assert!(Staging::new().buf.capacity() <= KEEP);
+        })
+        .join()
+        .unwrap();
+    }
 }
