@@ -450,16 +450,11 @@ impl<'a> Strategy<'a> for VectoredWriteAllFd {
         fd_kind: FdKind,
         batch: &Batch<'a>,
     ) -> io::Result<Option<u64>> {
-        // Sockets and pipes: the kind is known up front, as a long-lived connection would
-        // know it (the default options would add one `fstat` per call). Files and devices are
-        // left to the library's own `fstat`, which tells a regular file (the kernel copies:
-        // small buffers are coalesced) from a device such as /dev/null (it does not), a
-        // difference `FdKind::Other` cannot declare.
-        let opts = match fd_kind {
-            FdKind::Other => FdOptions::new(),
-            kind => FdOptions::new().kind(kind),
-        };
-        vectored::write_all_fd(file, batch.slices, &opts)?;
+        // The kind is known up front, as a long-lived connection or an open log file would
+        // know it (the default options add one `fstat`, about 0.4 µs, per call): the target's
+        // own `FdKind::of`, found once when it was opened (`File` for tmpfs and disk, `Other`
+        // for /dev/null).
+        vectored::write_all_fd(file, batch.slices, &FdOptions::new().kind(fd_kind))?;
         Ok(None)
     }
 }

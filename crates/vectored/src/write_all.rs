@@ -118,7 +118,7 @@ pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
 /// `opts` allows. Other behaviour is that of [`write_all`].
 ///
 /// Where the kernel copies the data (sockets, pipes, regular files; not `/dev/null` and
-/// other devices), each call's runs of two or more consecutive buffers shorter than 256
+/// other devices), each call's runs of two or more consecutive buffers shorter than 512
 /// bytes are copied into one staging buffer and offered as one buffer, since a buffer costs
 /// the kernel about as much as copying 400–500 bytes; larger buffers are offered by
 /// reference. Each call covers at least the bytes it would cover without staging, and runs
@@ -718,7 +718,7 @@ mod sizing_tests {
 
     #[test]
     fn small_prefixes_stop_at_a_large_buffer_or_the_room() {
-        let (small, large) = ([7u8; 100], [7u8; 300]);
+        let (small, large) = ([7u8; 100], [7u8; SMALL]);
         let bufs = [
             IoSlice::new(&small),
             IoSlice::new(&small),

@@ -17,8 +17,12 @@ use arrayvec::ArrayVec;
 use crate::limits::IOV_MAX;
 
 /// Buffers shorter than this are copied when they come in runs: below it a copy costs less
-/// than the descriptor it saves (the CLI's `hybrid-256` strategy draws the same line).
-pub(crate) const SMALL: usize = 256;
+/// than the descriptor it saves (about a 400–500 byte `memcpy`, see above), the line the
+/// queue's default copy threshold draws too. Measured in the full grid of 2026-12-02
+/// (`BENCHMARKS.md`, "Third sitting"): at 1024 × 256 B on files, one copy then one call
+/// (`concat`) is 1.17–1.42× faster than the buffers by reference, at 1024 × 512 B they are
+/// even.
+pub(crate) const SMALL: usize = 512;
 
 /// Ends the open run of `len` entries from `first`, staged from `from` in `buf`: two or
 /// more are one staged descriptor, a lone one is taken back and passed by reference.
@@ -59,8 +63,8 @@ pub(crate) struct Staging {
 }
 
 /// The most staging a thread keeps between loops: one window of small buffers
-/// (`IOV_MAX` × 255 bytes) plus what may ride along past it (256 KiB).
-const KEEP: usize = 512 * 1024;
+/// (`IOV_MAX` × 511 bytes) plus what may ride along past it (256 KiB).
+const KEEP: usize = 768 * 1024;
 
 thread_local! {
     /// The staging buffer and descriptor list of the thread's last loop.
@@ -306,11 +310,14 @@ mod tests {
         assert_eq!(pieces(&[], max), []);
         assert_eq!(pieces(&[16; 4], max), [staged(0..4, 64)]);
         assert_eq!(
-            pieces(&[10, 20, 4096, 30, 40, 50, 256], max),
+            pieces(&[10, 20, 4096, 30, 40, 50, SMALL], max),
             [staged(0..2, 30), Ref(2), staged(3..6, 120), Ref(6)]
         );
-        // 255 is small, 256 is not.
-        assert_eq!(pieces(&[255, 255, 256], max), [staged(0..2, 510), Ref(2)]);
+        // SMALL - 1 is small, SMALL is not.
+        assert_eq!(
+            pieces(&[SMALL - 1, SMALL - 1, SMALL], max),
+            [staged(0..2, 2 * SMALL - 2), Ref(2)]
+        );
         // A lone small entry is passed as it is: copying it saves no descriptor.
         assert_eq!(pieces(&[1000, 8, 1000], max), [Ref(0), Ref(1), Ref(2)]);
         assert_eq!(pieces(&[8], max), [Ref(0)]);
@@ -354,7 +361,12 @@ mod tests {
     #[test]
     fn staged_lists_keep_the_bytes_and_reuse_one_buffer() {
         let data: Vec<Vec<u8>> = (0..300u16)
-            .map(|i| vec![(i % 251) as u8; [3, 16, 300, 0, 100, 255, 256][usize::from(i) % 7]])
+            .map(|i| {
+                vec![
+                    (i % 251) as u8;
+                    [3, 16, SMALL + 44, 0, 100, SMALL - 1, SMALL][usize::from(i) % 7]
+                ]
+            })
             .collect();
         let window: Vec<IoSlice<'_>> = data.iter().map(|d| IoSlice::new(d)).collect();
         let mut staging = Staging::default();
@@ -373,7 +385,7 @@ mod tests {
             assert_eq!(bytes, flat(window), "start {start}");
             assert_eq!(n, bytes.len());
             if start == 0 {
-                // Each group of 7 (3 16 | 300 | 0 100 255 | 256) takes 4 descriptors; the
+                // Each group of 7 (3 16 | SMALL + 44 | 0 100 SMALL - 1 | SMALL) takes 4 descriptors; the
                 // last 6 entries take 3.
                 assert_eq!(count, 42 * 4 + 3);
             }

@@ -31,7 +31,7 @@ impl WriteMode {
         match kind {
             FdKind::Socket => Self::Sendmsg,
             FdKind::Pipe => pipe_mode(),
-            FdKind::Other => Self::Writev,
+            FdKind::File | FdKind::Other => Self::Writev,
         }
     }
 
@@ -110,10 +110,10 @@ impl<'fd> FdWriter<'fd> {
     ///
     /// The `fstat` error.
     pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
-        let (kind, regular) = opts.fd_kind_and_regular(fd)?;
+        let kind = opts.fd_kind(fd)?;
         let size = sizing::call_size(opts.sizing(), kind, fd);
         let mut writer = Self::with_mode(fd, WriteMode::for_kind(kind), size.max_bytes);
-        writer.copies = copies(kind, regular);
+        writer.copies = copies(kind);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if size.paced {
             writer.pacer = Some(Pacer::new());
@@ -222,13 +222,12 @@ impl<'fd> FdWriter<'fd> {
     }
 }
 
-/// Whether the kernel copies the data written to an fd of `kind` (`regular`: known to be a
-/// regular file): sockets, pipes and regular files copy; character devices (`/dev/null`)
-/// and anything not known to be a regular file are assumed not to.
-fn copies(kind: FdKind, regular: bool) -> bool {
+/// Whether the kernel copies the data written to an fd of `kind`: sockets, pipes and
+/// regular files copy; devices (`/dev/null`) and anything else are assumed not to.
+fn copies(kind: FdKind) -> bool {
     match kind {
-        FdKind::Socket | FdKind::Pipe => true,
-        FdKind::Other => regular,
+        FdKind::Socket | FdKind::Pipe | FdKind::File => true,
+        FdKind::Other => false,
     }
 }
 
@@ -239,20 +238,26 @@ mod tests {
 
     #[test]
     fn copying_kinds() {
-        assert!(copies(FdKind::Socket, false));
-        assert!(copies(FdKind::Pipe, false));
-        assert!(copies(FdKind::Other, true));
-        assert!(!copies(FdKind::Other, false));
+        assert!(copies(FdKind::Socket));
+        assert!(copies(FdKind::Pipe));
+        assert!(copies(FdKind::File));
+        assert!(!copies(FdKind::Other));
         let null = std::fs::File::create("/dev/null").unwrap();
         let writer = FdWriter::new(null.as_fd(), &FdOptions::new()).unwrap();
         assert!(!writer.copies());
+        let exe = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+        assert!(FdWriter::new(exe.as_fd(), &FdOptions::new())
+            .unwrap()
+            .copies());
         let (r, w) = std::io::pipe().unwrap();
         assert!(FdWriter::new(w.as_fd(), &FdOptions::new())
             .unwrap()
             .copies());
-        // Declared kinds: `Other` may be a device, so it does not coalesce.
+        // Declared kinds are taken as declared: no `fstat`.
         let declared = FdOptions::new().kind(FdKind::Other);
         assert!(!FdWriter::new(w.as_fd(), &declared).unwrap().copies());
+        let declared = FdOptions::new().kind(FdKind::File);
+        assert!(FdWriter::new(null.as_fd(), &declared).unwrap().copies());
         drop(r);
     }
 
@@ -272,6 +277,7 @@ mod tests {
     fn modes_per_kind() {
         assert_eq!(WriteMode::for_kind(FdKind::Socket), WriteMode::Sendmsg);
         assert_eq!(WriteMode::for_kind(FdKind::Other), WriteMode::Writev);
+        assert_eq!(WriteMode::for_kind(FdKind::File), WriteMode::Writev);
         assert_ne!(WriteMode::for_kind(FdKind::Pipe), WriteMode::Writev);
     }
 }

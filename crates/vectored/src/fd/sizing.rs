@@ -88,7 +88,7 @@ fn auto(kind: FdKind, fd: BorrowedFd<'_>) -> CallSize {
             paced: true,
         },
         FdKind::Pipe => CallSize::fixed(half_pipe(pipe_capacity(fd))),
-        FdKind::Socket | FdKind::Other => CallSize::fixed(MAX_BYTES_PER_CALL),
+        FdKind::Socket | FdKind::File | FdKind::Other => CallSize::fixed(MAX_BYTES_PER_CALL),
     }
 }
 
@@ -156,7 +156,7 @@ mod tests {
             (FdKind::Socket, a.as_fd()),
             (FdKind::Socket, d.as_fd()),
             (FdKind::Other, null.as_fd()),
-            (FdKind::Other, file.as_fd()),
+            (FdKind::File, file.as_fd()),
         ] {
             assert_eq!(
                 bytes_per_call(WriteSizing::Auto, kind, fd),

@@ -49,7 +49,9 @@ bitflags! {
 ///
 /// Sockets are written with `sendmsg(MSG_NOSIGNAL)`, pipes and FIFOs with
 /// `pwritev2(RWF_NOSIGNAL)` (or `writev` with `SIGPIPE` blocked for the thread on kernels
-/// without that flag), everything else with `writev`.
+/// without that flag), everything else with `writev`. Where the kernel copies the data
+/// (sockets, pipes, regular files) the fd-level loops coalesce runs of small buffers; into
+/// [`Other`](Self::Other), such as `/dev/null`, they pass the buffers as they are.
 ///
 /// # Examples
 ///
@@ -58,6 +60,8 @@ bitflags! {
 ///
 /// let file = std::fs::File::open("/dev/null")?;
 /// assert_eq!(FdKind::of(&file)?, FdKind::Other);
+/// let file = std::fs::File::open(std::env::current_exe()?)?;
+/// assert_eq!(FdKind::of(&file)?, FdKind::File);
 /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
 /// assert_eq!(FdKind::of(&a)?, FdKind::Socket);
 /// # Ok::<(), std::io::Error>(())
@@ -69,7 +73,9 @@ pub enum FdKind {
     Socket,
     /// A pipe or FIFO.
     Pipe,
-    /// A regular file, character or block device, or anything else.
+    /// A regular file: the kernel copies what is written into the page cache.
+    File,
+    /// A character or block device (such as `/dev/null`), a directory, or anything else.
     Other,
 }
 
@@ -94,22 +100,15 @@ impl FdKind {
     ///
     /// - [Linux](https://man7.org/linux/man-pages/man2/fstat.2.html)
     pub fn of<Fd: AsFd>(fd: Fd) -> io::Result<Self> {
-        fd_kind_and_regular(fd.as_fd()).map(|(kind, _)| kind)
+        use rustix::fs::FileType;
+        let stat = rustix::fs::fstat(fd.as_fd())?;
+        Ok(match FileType::from_raw_mode(stat.st_mode) {
+            FileType::Socket => Self::Socket,
+            FileType::Fifo => Self::Pipe,
+            FileType::RegularFile => Self::File,
+            _ => Self::Other,
+        })
     }
-}
-
-/// The fd's kind and whether it is a regular file, from the same one `fstat(2)`: the write
-/// loops need to tell regular files (the kernel copies the data) from the character devices
-/// that [`FdKind::Other`] also covers (`/dev/null` copies nothing).
-pub(crate) fn fd_kind_and_regular(fd: BorrowedFd<'_>) -> io::Result<(FdKind, bool)> {
-    use rustix::fs::FileType;
-    let stat = rustix::fs::fstat(fd)?;
-    Ok(match FileType::from_raw_mode(stat.st_mode) {
-        FileType::Socket => (FdKind::Socket, false),
-        FileType::Fifo => (FdKind::Pipe, false),
-        FileType::RegularFile => (FdKind::Other, true),
-        _ => (FdKind::Other, false),
-    })
 }
 
 /// How many leading buffers one call may take, and whether the first must be cut short.
@@ -552,23 +551,8 @@ mod tests {
         assert_eq!(FdKind::of(&a).unwrap(), FdKind::Socket);
         let f = std::fs::File::open("/dev/null").unwrap();
         assert_eq!(FdKind::of(&f).unwrap(), FdKind::Other);
-        assert_eq!(
-            fd_kind_and_regular(f.as_fd()).unwrap(),
-            (FdKind::Other, false)
-        );
         let file = tempfile_for_kind_test();
-        assert_eq!(
-            fd_kind_and_regular(file.as_fd()).unwrap(),
-            (FdKind::Other, true)
-        );
-        assert_eq!(
-            fd_kind_and_regular(r.as_fd()).unwrap(),
-            (FdKind::Pipe, false)
-        );
-        assert_eq!(
-            fd_kind_and_regular(a.as_fd()).unwrap(),
-            (FdKind::Socket, false)
-        );
+        assert_eq!(FdKind::of(&file).unwrap(), FdKind::File);
     }
 
     fn tempfile_for_kind_test() -> std::fs::File {
