@@ -24,18 +24,55 @@ use crate::limits::IOV_MAX;
 /// even.
 pub(crate) const SMALL: usize = 512;
 
-/// Ends the open run of `len` entries from `first`, staged from `from` in `buf`: two or
-/// more are one staged descriptor, a lone one is taken back and passed by reference.
-fn close_run(buf: &mut Vec<u8>, slots: &mut Vec<Slot>, first: usize, len: usize, from: usize) {
+/// Ends the open run of `len` entries from `first`, staged from `from` up to `at` in the
+/// staging buffer: two or more are one staged descriptor, a lone one is taken back and
+/// passed by reference. Returns where the staged bytes now end.
+fn close_run(slots: &mut Vec<Slot>, first: usize, len: usize, from: usize, at: usize) -> usize {
     match len {
-        0 => {}
+        0 => at,
         1 => {
-            buf.truncate(from);
             slots.push(Slot::Ref(first));
+            from
         }
-        _ if buf.len() == from => {} // Only empty entries: nothing to write.
-        _ => slots.push(Slot::Staged(buf.len() - from)),
+        _ if at == from => at, // Only empty entries: nothing to write.
+        _ => {
+            slots.push(Slot::Staged(at - from));
+            at
+        }
     }
+}
+
+/// Copies the run of small entries of `entries` from `i` into `buf` at `at`: returns the
+/// index of the first entry after the run, and where the staged bytes end. The inner loop of
+/// the layout, kept to a length test, a bounds test and the copy per entry.
+#[inline]
+fn copy_small(
+    buf: &mut Vec<u8>,
+    entries: &[IoSlice<'_>],
+    mut i: usize,
+    mut at: usize,
+) -> (usize, usize) {
+    while let Some(entry) = entries.get(i) {
+        if entry.len() >= SMALL {
+            break;
+        }
+        let end = at + entry.len();
+        if end > buf.len() {
+            grow(buf, end);
+        }
+        buf[at..end].copy_from_slice(entry);
+        at = end;
+        i += 1;
+    }
+    (i, at)
+}
+
+/// Lengthens the staging buffer to at least `len` bytes: to twice its length (at least a
+/// page, at most [`KEEP`], which is more than any call stages), so that a call's run of tiny
+/// entries grows it a few times, not once per entry.
+#[cold]
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    buf.resize(len.max((2 * buf.len()).clamp(4096, KEEP)), 0);
 }
 
 /// One descriptor of a staged call: window entry `i` by reference, or the next `bytes` of
@@ -52,7 +89,13 @@ enum Slot {
 /// so a thread's loops allocate them once rather than grow them in each loop.
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
+    /// The staging buffer: its first `staged` bytes are the current call's. Its length only
+    /// grows (zero-filled once), so that copying an entry is a plain slice copy, without
+    /// the capacity test and length update of `extend_from_slice` (measured: 27 instructions
+    /// per 100-byte entry with them, against 15 for a hand-written loop).
     buf: Vec<u8>,
+    /// How many bytes of `buf` the current call stages.
+    staged: usize,
     /// The descriptors of the current call, laid out by the one pass that copies.
     slots: Vec<Slot>,
     /// Whether a call was planned already.
@@ -75,11 +118,10 @@ thread_local! {
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.buf.capacity() <= KEEP && self.slots.capacity() <= KEEP {
-            let (mut buf, mut slots) = (
+            let (buf, mut slots) = (
                 std::mem::take(&mut self.buf),
                 std::mem::take(&mut self.slots),
             );
-            buf.clear();
             slots.clear();
             // `try_with`: a loop run from another thread-local's destructor must not panic.
             let _ = SPARE.try_with(|spare| spare.set((buf, slots)));
@@ -129,31 +171,36 @@ impl Staging {
         self.write_parts(window, after, write)
     }
 
-    /// Lays out one call over `entries` in one pass (the tests' `plan` is the model, with
-    /// unbounded room): each run of two or more consecutive entries shorter than [`SMALL`]
-    /// is copied into the staging buffer as it is read (a run that ends with one entry is
-    /// taken back: that entry is passed by reference), every other entry is a
-    /// [`Slot::Ref`].
-    fn lay_out<'e>(&mut self, entries: impl Iterator<Item = &'e IoSlice<'e>>) {
+    /// Lays out one call over `window` then `after` in one pass (the tests' `plan` is the
+    /// model, with unbounded room): each run of two or more consecutive entries shorter than
+    /// [`SMALL`] is copied into the staging buffer as it is read (a run that ends with one
+    /// entry is taken back: that entry is passed by reference), every other entry is a
+    /// [`Slot::Ref`]. `after` holds small entries only; they extend the window's last run.
+    fn lay_out(&mut self, window: &[IoSlice<'_>], after: &[IoSlice<'_>]) {
         let (buf, slots) = (&mut self.buf, &mut self.slots);
-        buf.clear();
         slots.clear();
-        // The open run: its first entry, its length in entries, where it starts in `buf`.
-        let (mut first, mut len, mut from) = (0, 0usize, 0);
-        for (i, entry) in entries.enumerate() {
-            if entry.len() < SMALL {
-                if len == 0 {
-                    (first, from) = (i, buf.len());
-                }
-                buf.extend_from_slice(entry);
-                len += 1;
-            } else {
-                close_run(buf, slots, first, len, from);
-                len = 0;
+        // Where the staged bytes end, and the run left open at the end of the window: its
+        // first entry and where it starts in `buf`.
+        let (mut at, mut open) = (0, None);
+        let mut i = 0;
+        while let Some(entry) = window.get(i) {
+            if entry.len() >= SMALL {
                 slots.push(Slot::Ref(i));
+                i += 1;
+                continue;
+            }
+            let (first, from) = (i, at);
+            (i, at) = copy_small(buf, window, i, at);
+            if i < window.len() {
+                at = close_run(slots, first, i - first, from, at);
+            } else {
+                open = Some((first, from));
             }
         }
-        close_run(buf, slots, first, len, from);
+        let (first, from) = open.unwrap_or((window.len(), at));
+        let (taken, end) = copy_small(buf, after, 0, at);
+        debug_assert_eq!(taken, after.len(), "`after` holds small entries only");
+        self.staged = close_run(slots, first, window.len() - first + taken, from, end);
     }
 
     /// The staged call over `window` then `after`.
@@ -169,17 +216,12 @@ impl Staging {
                 .map_or_else(|| after[i - window.len()], |&slice| slice)
         };
         let first = !std::mem::replace(&mut self.planned, true);
-        if after.is_empty() {
-            // The common case, without the chain's test per entry.
-            self.lay_out(window.iter());
-        } else {
-            self.lay_out(window.iter().chain(after));
-        }
-        if self.buf.is_empty() && after.is_empty() {
+        self.lay_out(window, after);
+        if self.staged == 0 && after.is_empty() {
             self.nothing_to_stage = first;
             return write(window);
         }
-        let staged = &self.buf[..];
+        let staged = &self.buf[..self.staged];
         let mut iovs: ArrayVec<IoSlice<'_>, IOV_MAX> = ArrayVec::new();
         let mut at = 0;
         for &slot in &self.slots {
@@ -406,7 +448,7 @@ mod tests {
             })
             .unwrap();
         // The lone small entry was copied, then taken back.
-        assert!(staging.buf.is_empty() && staging.buf.capacity() < SMALL);
+        assert_eq!(staging.staged, 0);
     }
 
     /// The one-pass layout agrees with the model's plan (unbounded room) for any lengths:
@@ -432,8 +474,16 @@ mod tests {
                 Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
             });
             let mut staging = Staging::default();
-            staging.lay_out(window.iter());
+            staging.lay_out(&window, &[]);
             prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
+            // The same list split as `write_extended` splits it (a window that ends with a
+            // small entry, then small entries only) lays out the same.
+            let suffix = lens.iter().rev().take_while(|&&n| n < SMALL).count();
+            if suffix > 0 {
+                let split = lens.len() - suffix + suffix.div_ceil(2);
+                staging.lay_out(&window[..split], &window[split..]);
+                prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
+            }
             let mut seen = Vec::new();
             staging.write(&window, |iovs| { seen = flat(iovs); Ok(0) }).unwrap();
             prop_assert!(seen == flat(&window));
@@ -480,7 +530,7 @@ mod tests {
             let kept = staging.buf.as_ptr();
             drop(staging);
             let next = Staging::new();
-            assert!(next.buf.is_empty() && next.buf.capacity() >= 32);
+            assert!(next.staged == 0 && next.buf.len() >= 32);
             assert_eq!(next.buf.as_ptr(), kept, "the same allocation");
             drop(next);
             // More than `KEEP` is not kept.

@@ -258,8 +258,9 @@ impl FdOptions {
     /// - in that window, each run of two or more consecutive buffers shorter than 512 bytes
     ///   is copied into the staging buffer and offered as one buffer; longer buffers (and a
     ///   small buffer alone between long ones) are offered by reference, uncopied;
-    /// - the staging buffer grows to the largest call's staged bytes (never more than that
-    ///   call's bytes) and is kept per thread for the next loop (up to 768 KiB); if the
+    /// - the staging buffer grows by doubling (from 4 KiB) to hold the largest call's staged
+    ///   bytes (at most 768 KiB, more than any call stages) and is kept per thread for the
+    ///   next loop; if the
     ///   first call of a loop has nothing to stage, the loop stops looking.
     ///
     /// The bytes written, their order, and the progress reported on an error are the same
