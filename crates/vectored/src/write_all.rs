@@ -211,7 +211,11 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.copies() && opts.coalesces() {
         let mut staging = Staging::new();
-        let mut source = Extending { cursor, offered: 0 };
+        let mut source = Extending {
+            cursor,
+            offered: 0,
+            extra: 0,
+        };
         drive_fd_write(
             &writer,
             &mut source,
@@ -222,21 +226,34 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
                 if window.is_empty() {
                     return None;
                 }
-                let (extra, extra_bytes) = if bytes < budget && ends_small(window) {
-                    small_prefix(after, (budget - bytes).min(EXTEND_MAX).min(room - bytes))
+                let extend = if bytes < budget && ends_small(window) {
+                    (budget - bytes).min(EXTEND_MAX).min(room - bytes)
                 } else {
-                    (&after[..0], 0)
+                    0
                 };
-                source.offered = bytes + extra_bytes;
-                Some(if extra.is_empty() {
-                    writer.paced(window, |part| {
-                        staging.write(part, |iovs| writer.write_whole(iovs))
-                    })
+                if after
+                    .first()
+                    .is_some_and(|next| next.len() < SMALL && next.len() <= extend)
+                {
+                    let (mut extra, mut extra_bytes) = (0, 0);
+                    let result = writer.counted(|| {
+                        let (result, taken, taken_bytes) =
+                            staging.write_extended(window, after, extend, |iovs| {
+                                writer.write_whole(iovs)
+                            });
+                        (extra, extra_bytes) = (taken, taken_bytes);
+                        result
+                    });
+                    source.offered = bytes + extra_bytes;
+                    source.extra = extra;
+                    Some(result)
                 } else {
-                    writer.counted(|| {
-                        staging.write_extended(window, extra, |iovs| writer.write_whole(iovs))
-                    })
-                })
+                    source.offered = bytes;
+                    source.extra = 0;
+                    Some(writer.paced(window, |part| {
+                        staging.write(part, |iovs| writer.write_whole(iovs))
+                    }))
+                }
             },
             opts,
         )
@@ -264,26 +281,14 @@ fn ends_small(window: &[IoSlice<'_>]) -> bool {
     window.last().is_some_and(|last| last.len() < SMALL)
 }
 
-/// The longest prefix of `bufs` made of small buffers and holding at most `room` bytes:
-/// (the buffers, their bytes).
-#[cfg(unix)]
-fn small_prefix<'b, 's>(bufs: &'b [IoSlice<'s>], room: usize) -> (&'b [IoSlice<'s>], usize) {
-    let mut bytes = 0;
-    for (i, buf) in bufs.iter().enumerate() {
-        if buf.len() >= SMALL || buf.len() > room - bytes {
-            return (&bufs[..i], bytes);
-        }
-        bytes += buf.len();
-    }
-    (bufs, bytes)
-}
-
 /// A write-all cursor whose calls may also take small buffers past its window (see
-/// [`Staging::write_extended`]): `offered` is what the last call offered in all.
+/// [`Staging::write_extended`]): `offered` is what the last call offered in all, `extra`
+/// how many whole buffers past the window it took.
 #[cfg(unix)]
 struct Extending<'c, 's, const N: usize> {
     cursor: &'c mut IoCursor<'s, N>,
     offered: usize,
+    extra: usize,
 }
 
 #[cfg(unix)]
@@ -292,9 +297,14 @@ impl<const N: usize> Source for Extending<'_, '_, N> {
         self.offered
     }
     fn advance(&mut self, n: usize) -> std::io::Result<()> {
-        self.cursor
-            .advance_past_window(n)
-            .map_err(std::io::Error::from)
+        // A call that took everything it offered (the rule, on a blocking fd) ends exactly
+        // `extra` buffers past the window: no need to walk them again.
+        let moved = if self.extra > 0 && n == self.offered {
+            self.cursor.advance_window_and(n, self.extra)
+        } else {
+            self.cursor.advance_past_window(n)
+        };
+        moved.map_err(std::io::Error::from)
     }
     fn transferred(&self) -> usize {
         self.cursor.transferred()
@@ -714,23 +724,6 @@ mod sizing_tests {
         let most = expected.len().div_ceil(EXTEND_MAX + 16 * crate::IOV_MAX) + 1;
         assert!(calls[0] <= u64::try_from(most).unwrap(), "{calls:?}");
         assert_eq!(calls[1], 98, "{calls:?}");
-    }
-
-    #[test]
-    fn small_prefixes_stop_at_a_large_buffer_or_the_room() {
-        let (small, large) = ([7u8; 100], [7u8; SMALL]);
-        let bufs = [
-            IoSlice::new(&small),
-            IoSlice::new(&small),
-            IoSlice::new(&large),
-            IoSlice::new(&small),
-        ];
-        let lens = |(p, bytes): (&[IoSlice<'_>], usize)| (p.len(), bytes);
-        assert_eq!(lens(small_prefix(&bufs, 1000)), (2, 200));
-        assert_eq!(lens(small_prefix(&bufs, 150)), (1, 100));
-        assert_eq!(lens(small_prefix(&bufs, 99)), (0, 0));
-        assert_eq!(lens(small_prefix(&bufs[3..], 1000)), (1, 100));
-        assert_eq!(lens(small_prefix(&[], 1000)), (0, 0));
     }
 
     #[test]

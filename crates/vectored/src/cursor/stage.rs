@@ -42,21 +42,23 @@ fn close_run(slots: &mut Vec<Slot>, first: usize, len: usize, from: usize, at: u
     }
 }
 
-/// Copies the run of small entries of `entries` from `i` into `buf` at `at`: returns the
-/// index of the first entry after the run, and where the staged bytes end. The inner loop of
-/// the layout, kept to a length test, a bounds test and the copy per entry.
+/// Copies the run of small entries of `entries` from `i` into `buf` at `at`, ending where
+/// the next would pass `limit`: returns the index of the first entry after the run, and
+/// where the staged bytes end. The inner loop of the layout, kept to two tests, a bounds
+/// test and the copy per entry.
 #[inline]
 fn copy_small(
     buf: &mut Vec<u8>,
     entries: &[IoSlice<'_>],
     mut i: usize,
     mut at: usize,
+    limit: usize,
 ) -> (usize, usize) {
     while let Some(entry) = entries.get(i) {
-        if entry.len() >= SMALL {
+        let end = at + entry.len();
+        if entry.len() >= SMALL || end > limit {
             break;
         }
-        let end = at + entry.len();
         if end > buf.len() {
             grow(buf, end);
         }
@@ -153,30 +155,41 @@ impl Staging {
         if self.nothing_to_stage || window.len() > IOV_MAX {
             return write(window);
         }
-        self.write_parts(window, &[], write)
+        self.write_parts(window, write)
     }
 
-    /// Makes the one call `write` for `window` followed by `after`, small buffers that come
-    /// after the window in the caller's list (see `write_all_fd`: tiny buffers are not held
-    /// to [`IOV_MAX`] per call). The window must end with a small buffer, so that `after`
-    /// extends its last run and the call has no more descriptors than the window alone.
+    /// Makes the one call `write` for `window` followed by the small buffers that come next
+    /// in the caller's list (`after` is that list; see `write_all_fd`: tiny buffers are not
+    /// held to [`IOV_MAX`] per call): as many as fit in `room` bytes, up to the first that is
+    /// not small. The window must end with a small buffer, so that they extend its last run
+    /// and the call has no more descriptors than the window alone. Returns the call's result
+    /// and how many buffers of `after` it offered, with their bytes.
     pub(crate) fn write_extended(
         &mut self,
         window: &[IoSlice<'_>],
         after: &[IoSlice<'_>],
+        room: usize,
         write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
-    ) -> io::Result<usize> {
+    ) -> (io::Result<usize>, usize, usize) {
         debug_assert!(window.last().is_some_and(|last| last.len() < SMALL));
-        debug_assert!(after.iter().all(|buf| buf.len() < SMALL));
-        self.write_parts(window, after, write)
+        let (taken, bytes) = self.lay_out(window, after, room);
+        let result = self.write_laid_out(window, &after[..taken], write);
+        (result, taken, bytes)
     }
 
     /// Lays out one call over `window` then `after` in one pass (the tests' `plan` is the
     /// model, with unbounded room): each run of two or more consecutive entries shorter than
     /// [`SMALL`] is copied into the staging buffer as it is read (a run that ends with one
     /// entry is taken back: that entry is passed by reference), every other entry is a
-    /// [`Slot::Ref`]. `after` holds small entries only; they extend the window's last run.
-    fn lay_out(&mut self, window: &[IoSlice<'_>], after: &[IoSlice<'_>]) {
+    /// [`Slot::Ref`]. Then the small entries at the front of `after`, as many as fit in
+    /// `room` bytes, extend the window's last run. Returns how many of `after` it took, and
+    /// their bytes.
+    fn lay_out(
+        &mut self,
+        window: &[IoSlice<'_>],
+        after: &[IoSlice<'_>],
+        room: usize,
+    ) -> (usize, usize) {
         let (buf, slots) = (&mut self.buf, &mut self.slots);
         slots.clear();
         // Where the staged bytes end, and the run left open at the end of the window: its
@@ -190,7 +203,7 @@ impl Staging {
                 continue;
             }
             let (first, from) = (i, at);
-            (i, at) = copy_small(buf, window, i, at);
+            (i, at) = copy_small(buf, window, i, at, usize::MAX);
             if i < window.len() {
                 at = close_run(slots, first, i - first, from, at);
             } else {
@@ -198,13 +211,23 @@ impl Staging {
             }
         }
         let (first, from) = open.unwrap_or((window.len(), at));
-        let (taken, end) = copy_small(buf, after, 0, at);
-        debug_assert_eq!(taken, after.len(), "`after` holds small entries only");
+        let (taken, end) = copy_small(buf, after, 0, at, at.saturating_add(room));
         self.staged = close_run(slots, first, window.len() - first + taken, from, end);
+        (taken, end - at)
     }
 
-    /// The staged call over `window` then `after`.
+    /// The staged call over `window`, laid out.
     fn write_parts(
+        &mut self,
+        window: &[IoSlice<'_>],
+        write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        self.lay_out(window, &[], 0);
+        self.write_laid_out(window, &[], write)
+    }
+
+    /// The call over `window` then `after`, as [`lay_out`](Self::lay_out) laid them out.
+    fn write_laid_out(
         &mut self,
         window: &[IoSlice<'_>],
         after: &[IoSlice<'_>],
@@ -216,7 +239,6 @@ impl Staging {
                 .map_or_else(|| after[i - window.len()], |&slice| slice)
         };
         let first = !std::mem::replace(&mut self.planned, true);
-        self.lay_out(window, after);
         if self.staged == 0 && after.is_empty() {
             self.nothing_to_stage = first;
             return write(window);
@@ -474,14 +496,33 @@ mod tests {
                 Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
             });
             let mut staging = Staging::default();
-            staging.lay_out(&window, &[]);
+            prop_assert_eq!(staging.lay_out(&window, &[], 0), (0, 0));
             prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
             // The same list split as `write_extended` splits it (a window that ends with a
             // small entry, then small entries only) lays out the same.
             let suffix = lens.iter().rev().take_while(|&&n| n < SMALL).count();
             if suffix > 0 {
                 let split = lens.len() - suffix + suffix.div_ceil(2);
-                staging.lay_out(&window[..split], &window[split..]);
+                let tail: usize = lens[split..].iter().sum();
+                let taken = staging.lay_out(&window[..split], &window[split..], usize::MAX);
+                prop_assert_eq!(taken, (lens.len() - split, tail));
+                prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
+                // With less room, the longest prefix of the rest that fits.
+                let room = tail / 2;
+                let fits = lens[split..]
+                    .iter()
+                    .scan(0, |sum, &n| { *sum += n; Some(*sum) })
+                    .take_while(|&sum| sum <= room)
+                    .count();
+                let taken = staging.lay_out(&window[..split], &window[split..], room);
+                let bytes: usize = lens[split..split + fits].iter().sum();
+                prop_assert_eq!(taken, (fits, bytes));
+                let mut expected = Vec::new();
+                plan(lens[..split + fits].iter().copied(), usize::MAX, |piece| match piece {
+                    Piece::Ref(i) => expected.push(Slot::Ref(i)),
+                    Piece::Staged { bytes: 0, .. } => {}
+                    Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
+                });
                 prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
             }
             let mut seen = Vec::new();
@@ -497,28 +538,34 @@ mod tests {
         let (window, after) = all.split_at(1024);
         let mut staging = Staging::default();
         let mut seen = None;
-        let n = staging
-            .write_extended(window, after, |iovs| {
-                seen = Some((flat(iovs), iovs.len()));
-                Ok(iovs.iter().map(|s| s.len()).sum())
-            })
-            .unwrap();
+        let (n, taken, taken_bytes) = staging.write_extended(window, after, usize::MAX, |iovs| {
+            seen = Some((flat(iovs), iovs.len()));
+            Ok(iovs.iter().map(|s| s.len()).sum())
+        });
         let (bytes, count) = seen.unwrap();
         assert_eq!(bytes, flat(&all));
-        assert_eq!((n, count), (3000 * 16, 1));
+        assert_eq!((n.unwrap(), count), (3000 * 16, 1));
+        assert_eq!((taken, taken_bytes), (3000 - 1024, (3000 - 1024) * 16));
+        // As many as fit in the room (100 bytes: 6 records), and none past a large buffer.
+        let (_, taken, taken_bytes) = staging.write_extended(window, after, 100, |_| Ok(0));
+        assert_eq!((taken, taken_bytes), (6, 96));
+        let large = [IoSlice::new(&[0; SMALL])];
+        let (_, taken, _) = staging.write_extended(window, &large, usize::MAX, |iovs| {
+            assert_eq!(flat(iovs), flat(window));
+            Ok(0)
+        });
+        assert_eq!(taken, 0);
         // A window with large buffers: the staged tail grows, the descriptors do not.
         let big = vec![9u8; 4096];
         let mut window = vec![IoSlice::new(&big), IoSlice::new(&records[0])];
         window.extend_from_slice(&all[1..5]);
-        let n = staging
-            .write_extended(&window, &all[5..100], |iovs| {
-                assert_eq!(iovs.len(), 2);
-                assert_eq!(&*iovs[0], &big[..]);
-                assert_eq!(flat(&iovs[1..]), flat(&all[..100]));
-                Ok(10)
-            })
-            .unwrap();
-        assert_eq!(n, 10);
+        let (n, taken, _) = staging.write_extended(&window, &all[5..100], usize::MAX, |iovs| {
+            assert_eq!(iovs.len(), 2);
+            assert_eq!(&*iovs[0], &big[..]);
+            assert_eq!(flat(&iovs[1..]), flat(&all[..100]));
+            Ok(10)
+        });
+        assert_eq!((n.unwrap(), taken), (10, 95));
     }
 
     #[test]

@@ -383,6 +383,41 @@ impl<'s, const N: usize> IoCursor<'s, N> {
     }
 
     #[inline]
+    /// Records that the last call transferred the whole window and the first `entries`
+    /// buffers after it, `n` bytes in all: what [`advance_past_window`](Self::advance_past_window)
+    /// does for that count, without walking those buffers (the caller counted them when it
+    /// offered them).
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] if `n` is less than the window, if the window is one piece of a longer
+    /// buffer, if fewer than `entries` buffers follow it, or if `transferred` would pass
+    /// `usize::MAX`; the cursor is unchanged.
+    #[cfg(unix)]
+    pub(crate) fn advance_window_and(&mut self, n: usize, entries: usize) -> Result<(), Overrun> {
+        let end = self.idx + self.wlen + entries;
+        if n < self.wbytes
+            || self.head_cut
+            || end > self.bufs.len()
+            || self.transferred.checked_add(n).is_none()
+        {
+            return Err(Overrun::new(n, self.wbytes));
+        }
+        debug_assert_eq!(
+            n - self.wbytes,
+            self.bufs[self.idx + self.wlen..end]
+                .iter()
+                .map(|buf| buf.len())
+                .sum::<usize>(),
+            "`n` counts the window and exactly those buffers"
+        );
+        self.transferred += n;
+        self.clear_window();
+        self.idx = end;
+        self.off = 0;
+        Ok(())
+    }
+
     fn clear_window(&mut self) {
         self.wlen = 0;
         self.wbytes = 0;
@@ -757,6 +792,41 @@ mod tests {
         cursor.window();
         let err = cursor.advance_past_window(10).unwrap_err();
         assert_eq!((err.claimed(), err.offered()), (10, 9));
+        assert_eq!(rest_of(&mut cursor), b"abcdefghi");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn advancing_over_whole_buffers_after_the_window_agrees_with_walking_them() {
+        let bufs = [
+            IoSlice::new(b"ab"),
+            IoSlice::new(b"cd"),
+            IoSlice::new(b""),
+            IoSlice::new(b"efg"),
+            IoSlice::new(b"hi"),
+        ];
+        for (entries, n) in [(0, 4), (1, 4), (2, 7), (3, 9)] {
+            let mut walked = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+            let mut counted = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+            walked.window();
+            counted.window();
+            walked.advance_past_window(n).unwrap();
+            counted.advance_window_and(n, entries).unwrap();
+            assert_eq!(counted.transferred(), n);
+            assert_eq!(rest_of(&mut counted), rest_of(&mut walked), "{entries} {n}");
+        }
+        // After a short first call, the window starts inside a buffer.
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+        cursor.window();
+        cursor.advance(1).unwrap();
+        cursor.window();
+        cursor.advance_window_and(3 + 3, 2).unwrap();
+        assert_eq!(rest_of(&mut cursor), b"hi");
+        // Less than the window, or more buffers than follow it: an error, nothing moves.
+        let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
+        cursor.window();
+        assert!(cursor.advance_window_and(3, 0).is_err());
+        assert!(cursor.advance_window_and(9, 4).is_err());
         assert_eq!(rest_of(&mut cursor), b"abcdefghi");
     }
 
