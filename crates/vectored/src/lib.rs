@@ -87,6 +87,7 @@ pub mod sys;
 mod fd;
 mod step;
 
+mod copy;
 mod cursor;
 mod queue;
 

@@ -14,6 +14,7 @@ use std::io::{self, IoSlice};
 
 use arrayvec::ArrayVec;
 
+use crate::copy::copy_bytes;
 use crate::limits::IOV_MAX;
 
 /// Buffers shorter than this are copied when they come in runs: below it a copy costs less
@@ -62,7 +63,7 @@ fn copy_small(
         if end > buf.len() {
             grow(buf, end);
         }
-        buf[at..end].copy_from_slice(entry);
+        copy_bytes(&mut buf[at..end], entry);
         at = end;
         i += 1;
     }

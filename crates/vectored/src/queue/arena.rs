@@ -23,7 +23,7 @@ impl<'a> WriteQueue<'a> {
         if self.tail.capacity() - self.tail.len() >= bytes.len() {
             // Room in the open staging block (always, for empty bytes): the common case,
             // inlined into the caller's loop.
-            self.tail.extend_from_slice(bytes);
+            crate::copy::append(&mut self.tail, bytes);
             self.len += bytes.len();
         } else {
             self.push_copy_cold(bytes);
@@ -131,7 +131,7 @@ impl<'a> WriteQueue<'a> {
         if self.tail.capacity() - self.tail.len() < bytes.len() {
             self.new_tail();
         }
-        self.tail.extend_from_slice(bytes);
+        crate::copy::append(&mut self.tail, bytes);
     }
 
     /// Seals the open staging block (if it holds anything) and opens an empty one of the
