@@ -1,9 +1,10 @@
 //! Copies of a few bytes without a call to `memcpy`: the staging of tiny buffers (the
 //! write-all layout, the queue's arena) is made of them, and for 4 to 32 bytes the call and
-//! its size dispatch cost more than the copy: a queue push of 4–32 bytes takes about 2.3 ns
-//! instead of 2.8–3.4 ns, and `write_all_fd` of 100000 × 16 B to a tmpfs file went from
-//! about 1.2× the time of one concatenation and one `write` to below it
-//! (`docs/experiments/small_copies.rs`, `docs/bench/2026-12-02-s3-small-copies.txt`).
+//! its size dispatch cost more than the copy: a queue push of 4–32 bytes went from 3.3–3.8 ns
+//! to 2.4–2.7 ns, and `write_all_fd` of 100000 × 16 B to a tmpfs file from 626–635 µs to
+//! 270–275 µs, where one concatenation and one `write` take 438–449 µs
+//! (`docs/experiments/small_copies.rs`, `docs/bench/2026-12-02-s3-small-copies.txt`; the
+//! second figure includes the other layout changes of that session).
 //!
 //! Pure data: no system calls here.
 
