@@ -1,6 +1,6 @@
-//! Copies of a few bytes without a call to `memcpy`: the staging of tiny buffers (the
-//! write-all layout, the queue's arena) is made of them, and for 4 to 32 bytes the call and
-//! its size dispatch cost more than the copy: a queue push of 4–32 bytes went from 3.3–3.8 ns
+//! Copies of a few bytes without a call to `memcpy`: the staging of small buffers (the
+//! write-all layout, up to 128 bytes; the queue's arena, up to 32) is made of them, and for
+//! such sizes the call and its size dispatch cost as much as the copy: a queue push of 4–32 bytes went from 3.3–3.8 ns
 //! to 2.4–2.7 ns, and `write_all_fd` of 100000 × 16 B to a tmpfs file from 626–635 µs to
 //! 270–275 µs, where one concatenation and one `write` take 438–449 µs
 //! (`docs/experiments/small_copies.rs`, `docs/bench/2026-12-02-s3-small-copies.txt`; the
@@ -8,21 +8,38 @@
 //!
 //! Pure data: no system calls here.
 
-/// Copies `$src` into `$dst` of the same length, between one and two `$int`s long, as two
-/// moves of an `$int`: its first bytes and its last, overlapping in the middle.
-macro_rules! two_moves {
-    ($int:ty, $dst:ident, $src:ident) => {{
-        const K: usize = std::mem::size_of::<$int>();
+/// Copies `$src` into `$dst` of the same length, between `$half` and twice `$half` bytes,
+/// as two halves of `$half` bytes, its first and its last, overlapping in the middle: each
+/// half is taken as a fixed-size array (one bounds test), then moved as `$int`s at constant
+/// offsets (no tests). All loads come before the stores.
+macro_rules! two_halves {
+    ($int:ty, $half:expr, $dst:ident, $src:ident) => {{
+        const W: usize = std::mem::size_of::<$int>();
+        const H: usize = $half;
         let n = $src.len();
-        let head = <$int>::from_ne_bytes($src[..K].try_into().unwrap_or([0; K]));
-        let tail = <$int>::from_ne_bytes($src[n - K..].try_into().unwrap_or([0; K]));
-        $dst[..K].copy_from_slice(&head.to_ne_bytes());
-        $dst[n - K..].copy_from_slice(&tail.to_ne_bytes());
+        let (Ok(head), Ok(tail)) = (
+            <&[u8; H]>::try_from(&$src[..H]),
+            <&[u8; H]>::try_from(&$src[n - H..]),
+        ) else {
+            return $dst.copy_from_slice($src);
+        };
+        let word = |half: &[u8; H], i: usize| {
+            <$int>::from_ne_bytes(half[i * W..][..W].try_into().unwrap_or([0; W]))
+        };
+        let heads: [$int; H / W] = std::array::from_fn(|i| word(head, i));
+        let tails: [$int; H / W] = std::array::from_fn(|i| word(tail, i));
+        for (half, words) in [(0, heads), (n - H, tails)] {
+            if let Ok(out) = <&mut [u8; H]>::try_from(&mut $dst[half..][..H]) {
+                for (i, value) in words.into_iter().enumerate() {
+                    out[i * W..][..W].copy_from_slice(&value.to_ne_bytes());
+                }
+            }
+        }
     }};
 }
 
-/// The sizes copied inline, as two overlapping moves of a fixed size.
-const INLINE: std::ops::RangeInclusive<usize> = 4..=32;
+/// The sizes copied inline; others go to `copy_from_slice`.
+const INLINE: std::ops::RangeInclusive<usize> = 4..=128;
 
 /// `dst.copy_from_slice(src)`.
 ///
@@ -31,14 +48,23 @@ const INLINE: std::ops::RangeInclusive<usize> = 4..=32;
 /// If the lengths differ, as `copy_from_slice` does.
 #[inline]
 pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
-    assert_eq!(dst.len(), src.len(), "copy_bytes: lengths differ");
-    // Each size has its own integer type: with plain `[u8; K]` moves the compiler merged the
-    // three arms into one and called `memcpy` with `K` for the second move.
-    match src.len() {
-        16..=32 => two_moves!(u128, dst, src),
-        8..=15 => two_moves!(u64, dst, src),
-        4..=7 => two_moves!(u32, dst, src),
-        _ => dst.copy_from_slice(src),
+    let n = src.len();
+    if !INLINE.contains(&n) || dst.len() != n {
+        dst.copy_from_slice(src);
+        return;
+    }
+    // One integer type or half size per class: with plain `[u8; K]` moves the compiler
+    // merged the classes back into one `memcpy` call with `K` in a register.
+    if n >= 64 {
+        two_halves!(u128, 64, dst, src);
+    } else if n >= 32 {
+        two_halves!(u128, 32, dst, src);
+    } else if n >= 16 {
+        two_halves!(u128, 16, dst, src);
+    } else if n >= 8 {
+        two_halves!(u64, 8, dst, src);
+    } else {
+        two_halves!(u32, 4, dst, src);
     }
 }
 
@@ -49,7 +75,7 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
 #[inline]
 pub(crate) fn append(tail: &mut Vec<u8>, src: &[u8]) {
     let n = src.len();
-    if !INLINE.contains(&n) || tail.capacity() - tail.len() < WIDE {
+    if !(4..=WIDE).contains(&n) || tail.capacity() - tail.len() < WIDE {
         tail.extend_from_slice(src);
         return;
     }
@@ -69,12 +95,12 @@ const WIDE: usize = 32;
 mod tests {
     use super::*;
 
-    /// Every length from 0 to 80 (the inline sizes and their neighbours), at every offset of
+    /// Every length from 0 to 200 (the inline sizes and their neighbours), at every offset of
     /// a destination with guard bytes around it.
     #[test]
     fn copies_every_length_exactly() {
-        let src: Vec<u8> = (1..=80).collect();
-        for n in 0..=80 {
+        let src: Vec<u8> = (1..=200).collect();
+        for n in 0..=200 {
             let mut dst = vec![0xEE; n + 2];
             copy_bytes(&mut dst[1..=n], &src[..n]);
             assert_eq!(&dst[1..=n], &src[..n], "n = {n}");
@@ -92,7 +118,9 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "lengths differ")]
+    #[should_panic(
+        expected = "source slice length (9) does not match destination slice length (8)"
+    )]
     fn copy_bytes_rejects_different_lengths() {
         copy_bytes(&mut [0; 8], &[1; 9]);
     }
