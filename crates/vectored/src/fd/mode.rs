@@ -150,6 +150,16 @@ impl<'fd> FdWriter<'fd> {
     /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
     /// only they, are written with `sendmsg`.
     #[cfg(target_os = "linux")]
+    /// Whether a call of this writer may be made outside [`run`](Self::run): its mode needs
+    /// no `SIGPIPE` mask, and no pacer has to count it.
+    pub(crate) fn may_call_alone(&self) -> bool {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.pacer.is_some() {
+            return false;
+        }
+        !self.mode.needs_mask()
+    }
+
     pub(crate) fn is_socket(&self) -> bool {
         self.mode == WriteMode::Sendmsg
     }
