@@ -1,7 +1,7 @@
 #!/bin/sh
 # The third sitting of 2026-12-02 (quiet machine): the default run and the full grid, for
 # three builds interleaved: 463338a (main before issue 11), 5a9dc09 (end of the second
-# session) and fbdeb5d (this session), each built with `cargo build --release -p vectored-cli`.
+# session) and a1bb4fa (this session), each built with `cargo build --release -p vectored-cli`.
 # Usage: sh docs/bench/2026-12-02-s3-sitting.sh OLD_BIN PREV_BIN NEW_BIN
 set -e
 OLD=$1 PREV=$2 NEW=$3
