@@ -1,6 +1,7 @@
 //! Copies of a few bytes without a call to `memcpy`: the staging of small buffers (the
-//! write-all layout, up to 128 bytes; the queue's arena, up to 32) is made of them, and for
-//! such sizes the call and its size dispatch cost as much as the copy: a queue push of 4–32 bytes went from 3.3–3.8 ns
+//! write-all layout, up to 128 bytes; the queue's arena for small borrowed chunks, up to 32)
+//! is made of them, and for such sizes the call and its size dispatch cost as much as the
+//! copy: a queue push of 4–32 bytes went from 3.3–3.8 ns
 //! to 2.4–2.7 ns, and `write_all_fd` of 100000 × 16 B to a tmpfs file from 626–635 µs to
 //! 270–275 µs, where one concatenation and one `write` take 438–449 µs
 //! (`docs/experiments/small_copies.rs`, `docs/bench/2026-12-02-s3-small-copies.txt`; the

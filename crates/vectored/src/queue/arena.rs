@@ -22,8 +22,12 @@ impl<'a> WriteQueue<'a> {
     pub fn push_copy(&mut self, bytes: &[u8]) {
         if self.tail.capacity() - self.tail.len() >= bytes.len() {
             // Room in the open staging block (always, for empty bytes): the common case,
-            // inlined into the caller's loop.
-            crate::copy::append(&mut self.tail, bytes);
+            // inlined into the caller's loop. (`copy::append`, which `stage` uses, made the
+            // Python binding's acquisition loop, whose body this is, 5-11% slower in the
+            // small-buffer rows of `bench_python.py`:
+            // `docs/bench/python-workloads-s3-append-2026-12-02.txt` against
+            // `python-workloads-s3-2026-12-02.txt`.)
+            self.tail.extend_from_slice(bytes);
             self.len += bytes.len();
         } else {
             self.push_copy_cold(bytes);
