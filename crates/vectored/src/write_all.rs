@@ -15,7 +15,7 @@ use {
     crate::cursor::{Staging, SMALL},
     crate::driver::{drive_fd_write, Source},
     crate::fd::{FdOptions, FdWriter},
-    std::os::fd::AsFd,
+    std::os::fd::{AsFd, BorrowedFd},
 };
 
 /// Writes every byte of `bufs`, in order, to any [`Write`], using `write_vectored`.
@@ -154,7 +154,20 @@ pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
 /// gone, and the `fstat` error (with 0 bytes written) if the kind of `fd` cannot be found.
 #[cfg(unix)]
 pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
-    write_all_fd_cursor(fd, &mut IoCursor::new(bufs), opts)
+    let fd = fd.as_fd();
+    // A short list is written before the fd's kind is found, where that is safe; when that
+    // call takes everything, no `fstat` is made (see `fd::unclassified_first_call`).
+    let first = crate::fd::unclassified_first_call(fd, bufs, opts);
+    let mut cursor = IoCursor::new(bufs);
+    if let Some(Ok(n)) = first {
+        // Its window is the whole list: `n` is at most what it offered, or an overrun the
+        // loop reports.
+        cursor.window();
+        if Source::offered(&cursor) == n && cursor.advance(n).is_ok() {
+            return Ok(n);
+        }
+    }
+    write_all_fd_from(fd, &mut cursor, opts, first)
 }
 
 /// Writes the rest of `cursor` to a file descriptor, advancing it as bytes are accepted;
@@ -206,7 +219,18 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
     cursor: &mut IoCursor<'_, N>,
     opts: &FdOptions,
 ) -> Result<usize> {
-    let fd = fd.as_fd();
+    write_all_fd_from(fd.as_fd(), cursor, opts, None)
+}
+
+/// [`write_all_fd_cursor`], whose first call, if `first` is given, was already made on the
+/// cursor's whole first window (by `fd::unclassified_first_call`) with that result.
+#[cfg(unix)]
+fn write_all_fd_from<const N: usize>(
+    fd: BorrowedFd<'_>,
+    cursor: &mut IoCursor<'_, N>,
+    opts: &FdOptions,
+    mut first: Option<std::io::Result<usize>>,
+) -> Result<usize> {
     let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.copies() && opts.coalesces() {
@@ -225,6 +249,11 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
                 let (window, bytes, after) = source.cursor.window_and_rest();
                 if window.is_empty() {
                     return None;
+                }
+                if let Some(result) = first.take() {
+                    source.offered = bytes;
+                    source.extra = 0;
+                    return Some(result);
                 }
                 let extend = if bytes < budget && ends_small(window) {
                     (budget - bytes).min(EXTEND_MAX).min(room - bytes)
@@ -262,8 +291,7 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
         // for a few buffers to a device or a file), the loop is never entered, which saves
         // most of its set-up (the waiter, the driver): about 90 ns, a fifth of a one-call
         // write to /dev/null. Otherwise its result is the loop's first, handled as ever.
-        let mut first = None;
-        if writer.may_call_alone() {
+        if first.is_none() && writer.may_call_alone() {
             let (window, bytes, _) = cursor.window_and_rest();
             if bytes > 0 {
                 let result = writer.write_whole(window);
@@ -282,7 +310,13 @@ pub fn write_all_fd_cursor<Fd: AsFd, const N: usize>(
         drive_fd_write(
             &writer,
             cursor,
-            |cursor: &mut IoCursor<'_, N>| first.take().or_else(|| step(cursor)),
+            |cursor: &mut IoCursor<'_, N>| match first.take() {
+                Some(result) => {
+                    cursor.window();
+                    Some(result)
+                }
+                None => step(cursor),
+            },
             opts,
         )
     }

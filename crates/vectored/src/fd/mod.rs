@@ -9,8 +9,8 @@ pub(crate) mod pace;
 pub(crate) mod sizing;
 mod wait;
 
-pub(crate) use mode::FdWriter;
 #[cfg(test)]
 pub(crate) use mode::WriteMode;
+pub(crate) use mode::{unclassified_first_call, FdWriter};
 pub use options::{FdOptions, WriteSizing};
 pub(crate) use wait::{Interest, Waiter};

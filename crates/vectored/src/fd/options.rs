@@ -307,6 +307,11 @@ impl FdOptions {
         self.on_interrupt.as_ref().map_or(Ok(()), |hook| hook())
     }
 
+    /// Whether the kind was declared (no `fstat` needed).
+    pub(crate) fn declares_kind(&self) -> bool {
+        self.kind.is_some()
+    }
+
     /// The fd's kind: as declared, or found with one `fstat`.
     pub(crate) fn fd_kind(&self, fd: BorrowedFd<'_>) -> io::Result<FdKind> {
         self.kind.map_or_else(|| FdKind::of(fd), Ok)
