@@ -140,7 +140,9 @@ impl FdOptions {
         self
     }
 
-    /// Declares what the fd is, saving the `fstat` the loops otherwise make once per call.
+    /// Declares what the fd is, saving the `fstat` the loops otherwise make once per call
+    /// (`write_all_fd` skips it anyway for a short list that one first call takes whole,
+    /// where the kernel has `RWF_NOSIGNAL`).
     ///
     /// Declaring [`FdKind::Other`] or [`FdKind::File`] for a pipe or socket gives up the
     /// `SIGPIPE` protection; declaring `Other` for a regular file gives up
