@@ -130,7 +130,8 @@ impl Wait {
 }
 
 /// Whether `pwritev2(RWF_NOSIGNAL)` is known to work (Linux 6.18+): cleared by the first
-/// `EOPNOTSUPP`, after which `writev_all` always classifies the fd first.
+/// `EOPNOTSUPP` that comes from the kernel rather than from one file's driver, after which
+/// `writev_all` always classifies the fd first.
 static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 
 /// `writev_all` for a few buffers: the write is tried first, with one
@@ -243,8 +244,14 @@ unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) ->
     match first {
         Ok(n) => Ok(n),
         Err(libc::EOPNOTSUPP) => {
-            // A kernel without RWF_NOSIGNAL: classify the fd from now on.
-            NOSIGNAL_WORKS.store(false, Ordering::Relaxed);
+            // A kernel without RWF_NOSIGNAL: classify the fd from now on. Or a driver that
+            // takes no flags (`/dev/full`) on a kernel that has it: nothing was written, and
+            // only this call goes the classifying way (before, one write to /dev/full turned
+            // the first attempt off for the whole process, and with it for the rest of the
+            // test suite).
+            if !kernel_has_nosignal() {
+                NOSIGNAL_WORKS.store(false, Ordering::Relaxed);
+            }
             Ok(0)
         }
         Err(libc::EAGAIN | libc::EINVAL) => Ok(0),
@@ -254,6 +261,14 @@ unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) ->
         },
         Err(errno) => Err(with_progress(py, os_error(py, errno), 0)),
     }
+}
+
+/// Whether the kernel takes `RWF_NOSIGNAL` (probed once by `vectored`).
+fn kernel_has_nosignal() -> bool {
+    #[cfg(target_os = "linux")]
+    return vectored::sys::rwf_nosignal_supported();
+    #[cfg(not(target_os = "linux"))]
+    return false;
 }
 
 /// The `vectored` loop over what the first attempt left (`done` bytes were written).

@@ -2,8 +2,6 @@
 //! process-killing `SIGPIPE`; and the one-step fd writer built on it.
 
 use std::io::{self, IoSlice};
-#[cfg(target_os = "linux")]
-use std::os::fd::AsFd;
 use std::os::fd::BorrowedFd;
 
 use super::options::{FdOptions, WriteSizing};
@@ -51,31 +49,10 @@ impl WriteMode {
     }
 }
 
-/// Whether the kernel takes `RWF_NOSIGNAL` on pipes, probed once per process with a one-byte
-/// write into a fresh pipe (a zero-length write would not reach the flag check).
+/// `RWF_NOSIGNAL` where the kernel takes it (`sys::rwf_nosignal_supported`, probed once).
 #[cfg(target_os = "linux")]
 fn pipe_mode() -> WriteMode {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    const UNKNOWN: u8 = 0;
-    const YES: u8 = 1;
-    const NO: u8 = 2;
-    static SUPPORT: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-    let mut support = SUPPORT.load(Ordering::Relaxed);
-    if support == UNKNOWN {
-        let probe = || -> io::Result<usize> {
-            let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
-            sys::pwritev2_raw(
-                w.as_fd(),
-                &[IoSlice::new(b"\0")],
-                u64::MAX,
-                sys::RwFlags::NOSIGNAL,
-            )
-        };
-        support = if probe().is_ok() { YES } else { NO };
-        SUPPORT.store(support, Ordering::Relaxed);
-    }
-    if support == YES {
+    if sys::rwf_nosignal_supported() {
         WriteMode::PipeNoSignal
     } else {
         WriteMode::PipeMasked
@@ -387,6 +364,7 @@ mod tests {
             WriteMode::PipeMasked
         };
         assert_eq!(pipe_mode(), expected, "kernel {version:?}");
+        assert_eq!(sys::rwf_nosignal_supported(), version >= (6, 18));
     }
 
     #[test]

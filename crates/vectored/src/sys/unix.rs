@@ -306,6 +306,51 @@ pub fn pwritev2<Fd: AsFd>(
     clamped(bufs, |bufs| pwritev2_raw(fd.as_fd(), bufs, offset, flags))
 }
 
+/// Whether the running kernel takes [`RwFlags::NOSIGNAL`] (Linux 6.18+), which keeps a
+/// write to a pipe or socket whose reader is gone from raising `SIGPIPE`.
+///
+/// Probed once per process, with a one-byte [`pwritev2`] into a fresh pipe (a zero-length
+/// write would not reach the flag check). A kernel that has the flag may still refuse it for
+/// a given file: a driver without vectored writes that take flags (`/dev/full`) fails any
+/// flagged call with `EOPNOTSUPP` before writing; this tells the two apart.
+///
+/// # Examples
+///
+/// ```
+/// if vectored::sys::rwf_nosignal_supported() {
+///     let (r, w) = std::io::pipe()?;
+///     drop(r);
+///     let err = vectored::sys::pwritev2(&w, &[std::io::IoSlice::new(b"x")], None, vectored::RwFlags::NOSIGNAL)
+///         .unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe); // and no signal
+/// }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+pub fn rwf_nosignal_supported() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    const UNKNOWN: u8 = 0;
+    const YES: u8 = 1;
+    const NO: u8 = 2;
+    static SUPPORT: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+    let mut support = SUPPORT.load(Ordering::Relaxed);
+    if support == UNKNOWN {
+        let probe = || -> io::Result<usize> {
+            let (_r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+            pwritev2_raw(
+                w.as_fd(),
+                &[IoSlice::new(b"\0")],
+                u64::MAX,
+                RwFlags::NOSIGNAL,
+            )
+        };
+        support = if probe().is_ok() { YES } else { NO };
+        SUPPORT.store(support, Ordering::Relaxed);
+    }
+    support == YES
+}
+
 /// `preadv2(2)`: [`preadv`] with per-call [`RwFlags`] (Linux 4.6+).
 ///
 /// `offset` `None` reads at the current file position and advances it, like [`readv`].
