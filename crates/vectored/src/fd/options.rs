@@ -26,7 +26,9 @@ pub(crate) enum Wait {
 ///
 /// By default the loops wait for readiness without limit when a non-blocking fd is not ready
 /// (a blocking fd simply blocks in the system call), and find out once per call with `fstat`
-/// whether the fd is a socket or a pipe, to pick the write call that cannot raise `SIGPIPE`.
+/// whether the fd is a socket or a pipe, to pick the write call that cannot raise `SIGPIPE`
+/// (`write_all_fd` first writes a short list without it where the kernel has
+/// `RWF_NOSIGNAL`; [`kind`](Self::kind) saves it always).
 ///
 /// # Small buffers
 ///
