@@ -15,7 +15,8 @@ use crate::step::{Direction, NoWait};
 use {
     crate::driver::drive_fd_write,
     crate::fd::{FdOptions, FdWriter},
-    std::os::fd::AsFd,
+    std::io::{self, IoSlice},
+    std::os::fd::{AsFd, BorrowedFd},
 };
 
 impl<'a> WriteQueue<'a> {
@@ -79,7 +80,15 @@ impl<'a> WriteQueue<'a> {
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn write_to_fd<Fd: AsFd>(&mut self, fd: Fd, opts: &FdOptions) -> Result<usize> {
-        let writer = FdWriter::new(fd.as_fd(), opts).map_err(|e| Error::new(e, 0))?;
+        let fd = fd.as_fd();
+        // A short queue is written before the fd's kind is found, as `write_all_fd` writes
+        // a short list (`fd::unclassified_first_call`): a small response flushed with the
+        // default options costs one system call, not an `fstat` and a loop as well.
+        let done = self.unclassified_first_call(fd, opts)?;
+        if self.is_empty() {
+            return Ok(done);
+        }
+        let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, done))?;
         self.flush_with(writer.bytes_per_call(), |gather| {
             drive_fd_write(
                 &writer,
@@ -88,6 +97,39 @@ impl<'a> WriteQueue<'a> {
                 opts,
             )
         })
+        .map(|n| n + done)
+        .map_err(|e| {
+            let (source, transferred) = e.into_parts();
+            Error::new(source, transferred + done)
+        })
+    }
+
+    /// The first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
+    /// iovecs (see `fd::unclassified_first_call` for when it is made): the bytes it wrote,
+    /// now consumed. `EINTR` runs the caller's hook, `EAGAIN` leaves the waiting to the
+    /// loop; any other error ends the flush, nothing written.
+    #[cfg(unix)]
+    fn unclassified_first_call(&mut self, fd: BorrowedFd<'_>, opts: &FdOptions) -> Result<usize> {
+        const SHORT: usize = 16;
+        if self.is_empty() || self.iovecs() > SHORT {
+            return Ok(0);
+        }
+        let mut slices = [IoSlice::new(&[]); SHORT];
+        let filled = self.io_slices(&mut slices);
+        match crate::fd::unclassified_first_call(fd, &slices[..filled], opts) {
+            None => Ok(0),
+            Some(Ok(n)) => {
+                // At most what was offered, which is at most `len`.
+                self.commit(n);
+                Ok(n)
+            }
+            Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                opts.interrupted().map_err(|e| Error::new(e, 0))?;
+                Ok(0)
+            }
+            Some(Err(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            Some(Err(e)) => Err(Error::new(e, 0)),
+        }
     }
 
     /// Runs a stream flush over the queued bytes in windows of at most `max_bytes`, then

@@ -431,6 +431,64 @@ mod fds {
         std::fs::remove_file(&path).unwrap();
     }
 
+    /// A short queue (at most 16 iovecs and 8 KiB) goes out in a first call made before the
+    /// fd's kind is known; a short first call leaves exactly the rest queued, and the next
+    /// flush sends it in order.
+    #[test]
+    fn a_short_queue_that_the_first_call_cuts_resumes_exactly() {
+        let (mut r, w) = std::io::pipe().unwrap();
+        rustix::io::ioctl_fionbio(&w, true).unwrap();
+        // Fill the pipe, then free one page: a 6000-byte write (more than PIPE_BUF, so not
+        // atomic) takes 4096 bytes and stops.
+        let page = [0u8; 4096];
+        let mut filled = 0;
+        while let Ok(n) = rustix::io::write(&w, &page) {
+            filled += n;
+        }
+        let mut buf = vec![0u8; 4096];
+        let mut freed = 0;
+        while freed < 4096 {
+            freed += r.read(&mut buf[freed..]).unwrap();
+        }
+        let head = vec![b'h'; 3000];
+        let body = vec![b'b'; 3000];
+        let mut queue = WriteQueue::new();
+        queue.push_slice(&head);
+        queue.push_slice(&body);
+        let opts = FdOptions::new().nonblocking();
+        let err = queue.write_to_fd(&w, &opts).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err}");
+        let sent = err.transferred();
+        assert!(sent > 0 && sent < 6000, "{sent}");
+        assert_eq!(queue.len(), 6000 - sent);
+        // Drain what was there before, then take ours.
+        let mut got = Vec::new();
+        let mut old = filled - 4096;
+        while old > 0 {
+            let n = r.read(&mut buf[..old.min(4096)]).unwrap();
+            old -= n;
+        }
+        assert_eq!(queue.write_to_fd(&w, &opts).unwrap(), 6000 - sent);
+        drop(w);
+        r.read_to_end(&mut got).unwrap();
+        assert_eq!(got, [head, body].concat());
+    }
+
+    #[test]
+    fn a_short_queue_to_a_socket_whose_peer_is_gone_is_a_broken_pipe() {
+        let (a, b) = UnixStream::pair().unwrap();
+        drop(b);
+        let mut queue = WriteQueue::new();
+        queue.push("status\n");
+        queue.push(vec![b'.'; 100]);
+        let err = queue.write_to_fd(&a, &FdOptions::new()).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::BrokenPipe, 0)
+        );
+        assert_eq!(queue.len(), 107);
+    }
+
     #[test]
     fn dev_full_keeps_everything_queued() {
         let file = std::fs::OpenOptions::new()
