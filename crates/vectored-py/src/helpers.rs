@@ -143,6 +143,10 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 #[inline]
 fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> PyResult<usize> {
     let total = iov.total();
+    if !first_attempt_allowed(fd, total) {
+        let mut slices = iov.io_slices()?;
+        return finish_rest(py, fd, &mut slices, 0, wait);
+    }
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
     // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the call.
     let done = unsafe { first_attempt(py, fd, IovPtr(iov.as_ptr()), count)? };
@@ -161,8 +165,11 @@ fn write_first_slices(
     wait: Wait,
 ) -> PyResult<usize> {
     let mut done = 0;
-    if NOSIGNAL_WORKS.load(Ordering::Relaxed) && slices.len() <= vectored::IOV_MAX {
-        let total = slices.iter().fold(0usize, |t, s| t.saturating_add(s.len()));
+    let total = slices.iter().fold(0usize, |t, s| t.saturating_add(s.len()));
+    if NOSIGNAL_WORKS.load(Ordering::Relaxed)
+        && slices.len() <= vectored::IOV_MAX
+        && first_attempt_allowed(fd, total)
+    {
         let count = c_int::try_from(slices.len()).unwrap_or(c_int::MAX);
         // `IoSlice` is ABI-compatible with `iovec` on Unix (std's documented guarantee).
         let ptr = IovPtr(slices.as_mut_ptr().cast::<libc::iovec>());
@@ -188,8 +195,11 @@ fn write_queue_first(
 ) -> PyResult<usize> {
     let mut done = 0;
     let count = queue.iovecs();
-    if NOSIGNAL_WORKS.load(Ordering::Relaxed) && count <= vectored::IOV_MAX {
-        let total = queue.len();
+    let total = queue.len();
+    if NOSIGNAL_WORKS.load(Ordering::Relaxed)
+        && count <= vectored::IOV_MAX
+        && first_attempt_allowed(fd, total)
+    {
         let mut inline = [IoSlice::new(&[]); INLINE];
         let mut heap: Vec<IoSlice<'_>> = Vec::new();
         let slots: &mut [IoSlice<'_>] = if count <= INLINE {
@@ -222,6 +232,29 @@ fn write_queue_first(
             let (source, transferred) = err.into_parts();
             from_loop(py, vectored::Error::new(source, transferred + done), 0)
         })
+}
+
+/// Above this many bytes, `writev_all` makes no uncapped first attempt to a pipe: the same
+/// bound as the core's first call before the `fstat` (`vectored`'s paced pipe calls are
+/// 8 KiB or more, so at most this much is one call whatever the pacer chooses).
+const PIPE_FIRST_ATTEMPT_MAX: usize = 8 * 1024;
+
+/// Whether `writev_all`'s first attempt, one uncapped `pwritev2` of everything, may be
+/// made: not for more than [`PIPE_FIRST_ATTEMPT_MAX`] bytes to a pipe, where one uncapped
+/// call makes writer and reader alternate on a full pipe (1000 x 1 KiB into `cat`: 1.4-1.5x
+/// slower than one `os.write` per buffer, `docs/bench/python-pipe-s3-2026-12-02.txt`);
+/// those go to `vectored`'s loop, which paces pipes. The test is `F_GETPIPE_SZ`, made only
+/// above that size, where a call costs microseconds (about 200 ns, half an `fstat`).
+fn first_attempt_allowed(fd: RawFd, total: usize) -> bool {
+    total <= PIPE_FIRST_ATTEMPT_MAX || !is_pipe(fd)
+}
+
+/// Whether `fd` is a pipe or FIFO (`F_GETPIPE_SZ` answers only for those).
+fn is_pipe(fd: RawFd) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return rustix::pipe::fcntl_getpipe_size(borrow(fd)).is_ok();
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return false;
 }
 
 /// The first `pwritev2(RWF_NOSIGNAL)`, GIL released: the bytes it wrote (0 when the loop
