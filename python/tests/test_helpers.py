@@ -95,6 +95,47 @@ def test_writev_all_more_than_iov_max_to_pipe_with_slow_reader(fds: Fds) -> None
     assert finish() == b"".join(bufs)
 
 
+def _write_calls_of_this_thread() -> int:
+    """Write system calls made so far by the calling thread (`syscw` of
+    /proc/thread-self/io, which counts write, writev, pwritev2 alike)."""
+    with open("/proc/thread-self/io") as io_file:
+        for line in io_file:
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    raise AssertionError("no syscw in /proc/thread-self/io")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: /proc and pipe pacing")
+def test_writev_all_paces_a_pipe_above_8_kib(fds: Fds) -> None:
+    # More than 8 KiB to a pipe is not one uncapped call (which would block until the
+    # reader had taken all but the last pipe-full), but `vectored`'s paced calls: on a
+    # fresh thread, whose pacer has measured nothing, 8 KiB each.
+    r, w = fds.pipe()
+    finish = start_reader(r)
+    bufs = [bytes([i]) * 1024 for i in range(32)]
+    calls: list[int] = []
+
+    def write() -> None:
+        before = _write_calls_of_this_thread()
+        assert vectored.writev_all(w, bufs) == 32 * 1024
+        calls.append(_write_calls_of_this_thread() - before)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(timeout=60)
+    fds.close(w)
+    assert finish() == b"".join(bufs)
+    # Four 8 KiB calls (and, the first time in a process, the one-byte write into a fresh
+    # pipe that probes the kernel for RWF_NOSIGNAL); one uncapped call would be 1.
+    assert len(calls) == 1 and calls[0] in (4, 5), calls
+    # 8 KiB or less is still the one first attempt.
+    r2, w2 = fds.pipe()
+    before = _write_calls_of_this_thread()
+    assert vectored.writev_all(w2, bufs[:8]) == 8 * 1024
+    assert _write_calls_of_this_thread() - before == 1
+    assert os.read(r2, 16384) == b"".join(bufs[:8])
+
+
 def test_writev_all_socket_object(fds: Fds) -> None:
     a, b = fds.socketpair()
     finish = start_reader(b.fileno())
