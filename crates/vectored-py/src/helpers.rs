@@ -241,7 +241,7 @@ const PIPE_FIRST_ATTEMPT_MAX: usize = 8 * 1024;
 
 /// Whether `writev_all`'s first attempt, one uncapped `pwritev2` of everything, may be
 /// made: not for more than [`PIPE_FIRST_ATTEMPT_MAX`] bytes to a pipe, where one uncapped
-/// call makes writer and reader alternate on a full pipe (1000 x 1 KiB into `cat`: 1.4-1.5x
+/// call makes writer and reader alternate on a full pipe (1000 x 1 KiB into `cat`: 1.5-2x
 /// slower than one `os.write` per buffer, `docs/bench/python-pipe-s3-2026-12-02.txt`);
 /// those go to `vectored`'s loop, which paces pipes. The test is `F_GETPIPE_SZ`, made only
 /// above that size, where a call costs microseconds (about 200 ns, half an `fstat`).

@@ -306,16 +306,8 @@ impl<'py> Iovecs<'py> {
                 // released.
                 if walk != Walk::Tuple {
                     if refs.is_null() {
-                        refs = match self.refs_ptr(len) {
-                            Ok(refs) => refs,
-                            Err(err) => {
-                                if owned {
-                                    // SAFETY: we own this reference and keep it nowhere.
-                                    unsafe { ffi::Py_DECREF(obj) };
-                                }
-                                return Err(err);
-                            }
-                        };
+                        // SAFETY: `obj` is valid, and ours (kept nowhere) when `owned`.
+                        refs = unsafe { release_on_error(self.refs_ptr(len), obj, owned) }?;
                     }
                     if !owned {
                         // SAFETY: `obj` is valid (nothing ran since the list handed it
@@ -334,16 +326,8 @@ impl<'py> Iovecs<'py> {
                 (data.cast(), usize::try_from(size).unwrap_or(0))
             } else {
                 if views.is_null() {
-                    views = match self.views_ptr(len) {
-                        Ok(views) => views,
-                        Err(err) => {
-                            if owned {
-                                // SAFETY: we own this reference and keep it nowhere.
-                                unsafe { ffi::Py_DECREF(obj) };
-                            }
-                            return Err(err);
-                        }
-                    };
+                    // SAFETY: `obj` is valid, and ours (kept nowhere) when `owned`.
+                    views = unsafe { release_on_error(self.views_ptr(len), obj, owned) }?;
                 }
                 // SAFETY: slot `self.views < len` of an array with room for `len`, which a
                 // successful call fills completely; it never moves afterwards (the arrays
@@ -674,4 +658,23 @@ impl Drop for Iovecs<'_> {
             unsafe { ffi::Py_DECREF(*refs.add(at)) };
         }
     }
+}
+/// `result`; on an error, first drops the reference to `obj` if it is ours (`owned`), as
+/// every early return of the acquisition loop must.
+///
+/// # Safety
+///
+/// `obj` must be a valid object, and when `owned` a reference the caller holds and keeps
+/// nowhere else.
+#[inline]
+unsafe fn release_on_error<T>(
+    result: PyResult<T>,
+    obj: *mut ffi::PyObject,
+    owned: bool,
+) -> PyResult<T> {
+    if result.is_err() && owned {
+        // SAFETY: guaranteed by the caller: the reference is ours and kept nowhere.
+        unsafe { ffi::Py_DECREF(obj) };
+    }
+    result
 }

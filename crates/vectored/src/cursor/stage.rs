@@ -569,6 +569,24 @@ mod tests {
         assert_eq!((n.unwrap(), taken), (10, 95));
     }
 
+    /// The staging buffer's growth, as the docs of `FdOptions::coalesce` promise it: from a
+    /// page, by doubling, never past `KEEP` unless one call needs more.
+    #[test]
+    fn the_staging_buffer_grows_by_doubling_from_a_page_up_to_keep() {
+        let mut buf = Vec::new();
+        grow(&mut buf, 10);
+        assert_eq!(buf.len(), 4096);
+        grow(&mut buf, 4097);
+        assert_eq!(buf.len(), 8192);
+        grow(&mut buf, 30_000);
+        assert_eq!(buf.len(), 30_000);
+        let mut buf = vec![0; KEEP / 2 + 1];
+        grow(&mut buf, KEEP / 2 + 2);
+        assert_eq!(buf.len(), KEEP);
+        grow(&mut buf, KEEP + 1);
+        assert_eq!(buf.len(), KEEP + 1);
+    }
+
     #[test]
     fn a_threads_staging_buffers_are_kept_for_its_next_loop() {
         std::thread::spawn(|| {

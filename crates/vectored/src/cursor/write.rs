@@ -769,16 +769,22 @@ mod tests {
         }
     }
 
-    #[test]
+    /// `abcdefghi` in five buffers, one of them empty.
     #[cfg(unix)]
-    fn advancing_past_the_window_lands_inside_later_buffers() {
-        let bufs = [
+    fn abcdefghi() -> [IoSlice<'static>; 5] {
+        [
             IoSlice::new(b"ab"),
             IoSlice::new(b"cd"),
             IoSlice::new(b""),
             IoSlice::new(b"efg"),
             IoSlice::new(b"hi"),
-        ];
+        ]
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn advancing_past_the_window_lands_inside_later_buffers() {
+        let bufs = abcdefghi();
         for n in 0..=9 {
             let mut cursor = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
             let (window, bytes, after) = cursor.window_and_rest();
@@ -798,13 +804,7 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn advancing_over_whole_buffers_after_the_window_agrees_with_walking_them() {
-        let bufs = [
-            IoSlice::new(b"ab"),
-            IoSlice::new(b"cd"),
-            IoSlice::new(b""),
-            IoSlice::new(b"efg"),
-            IoSlice::new(b"hi"),
-        ];
+        let bufs = abcdefghi();
         for (entries, n) in [(0, 4), (1, 4), (2, 7), (3, 9)] {
             let mut walked = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
             let mut counted = IoCursor::<IOV_MAX>::with_limits(&bufs, 2, usize::MAX);
