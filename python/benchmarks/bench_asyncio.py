@@ -6,13 +6,18 @@ followed by ``await drain()`` (the flow-controlled way: the transport's buffer i
 its high-water mark, 64 KiB by default).
 
     python python/benchmarks/bench_asyncio.py [--reps N] [--loop asyncio|uvloop|both] [--diagnose]
-        [--compare FILE]
+        [--compare FILE] [--compare-extension SO]
 
 ``--compare FILE`` adds the ``sock_writev_all`` of another copy of ``vectored/asyncio.py``
 as the strategy "compared", for before/after figures from one run::
 
     git show main:python/vectored/asyncio.py > /tmp/before.py
     python python/benchmarks/bench_asyncio.py --loop both --compare /tmp/before.py
+
+``--compare-extension SO`` makes "compared" call another build of the extension
+(``_vectored.abi3.so``), with this ``asyncio.py`` unless ``--compare`` names another::
+
+    python python/benchmarks/bench_asyncio.py --compare-extension /tmp/before/_vectored.abi3.so
 
 Every (loop, workload, strategy) has its own connection, and one reader process serves them
 all, so the receiving side is the same code, in the same process, for every strategy: it
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.machinery
 import importlib.util
 import os
 import platform
@@ -127,13 +133,29 @@ def connect() -> tuple[socket.socket, socket.socket]:
 Writer = Callable[[socket.socket, list[bytes]], Awaitable[int]]
 
 
-def load_writer(path: str) -> Writer:
-    """`sock_writev_all` from the module file at `path`."""
+def load_writer(path: str, extension: str | None = None) -> Writer:
+    """`sock_writev_all` from the module file at `path`, calling the extension built at
+    `extension` if given."""
     spec = importlib.util.spec_from_file_location("vectored_asyncio_compared", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    if extension is not None:
+        loader = importlib.machinery.ExtensionFileLoader("vectored_compared._vectored", extension)
+        ext_spec = importlib.util.spec_from_file_location(
+            "vectored_compared._vectored", extension, loader=loader)
+        if ext_spec is None:
+            raise SystemExit(f"cannot load {extension}")
+        ext = importlib.util.module_from_spec(ext_spec)
+        loader.exec_module(ext)
+        # The functions `asyncio.py` binds at import (`_readv_exact = vectored.readv_exact`),
+        # from the other build; one without `_sock_writev_all` gets what `asyncio.py` called
+        # before it existed.
+        for name in ("writev_all", "readv_exact", "pwritev"):
+            setattr(module, f"_{name}", getattr(ext, name))
+        module._sock_writev_all = getattr(  # type: ignore[attr-defined]
+            ext, "_sock_writev_all", lambda fd, bufs: ext.writev_all(fd, bufs, timeout=0))
     writer: Writer = module.sock_writev_all
     return writer
 
@@ -306,12 +328,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time the bare system calls, without the coroutines")
     parser.add_argument("--compare", metavar="FILE",
                         help="also time sock_writev_all from this copy of vectored/asyncio.py")
+    parser.add_argument("--compare-extension", metavar="SO",
+                        help="make the compared sock_writev_all call this build of the extension")
     args = parser.parse_args(argv)
     loop_names = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     strategies = STRATEGIES + (DIAGNOSTIC if args.diagnose else ())
     compared = None
-    if args.compare:
-        compared = load_writer(args.compare)
+    if args.compare or args.compare_extension:
+        compared = load_writer(args.compare or vectored.asyncio.__file__, args.compare_extension)
         strategies = (*strategies[:1], "compared", *strategies[1:])
     rows = bench(args.reps, loop_names, strategies, compared)
     command = shlex.join(["python", "python/benchmarks/bench_asyncio.py",

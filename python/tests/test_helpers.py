@@ -106,8 +106,8 @@ def _write_calls_of_this_thread() -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: /proc and pipe pacing")
-def test_writev_all_paces_a_pipe_above_8_kib(fds: Fds) -> None:
-    # More than 8 KiB to a pipe is not one uncapped call (which would block until the
+def test_writev_all_paces_a_pipe_above_16_kib(fds: Fds) -> None:
+    # More than 16 KiB to a pipe is not one uncapped call (which would block until the
     # reader had taken all but the last pipe-full), but `vectored`'s paced calls: on a
     # fresh thread, whose pacer has measured nothing, 8 KiB each.
     r, w = fds.pipe()
@@ -128,12 +128,15 @@ def test_writev_all_paces_a_pipe_above_8_kib(fds: Fds) -> None:
     # Four 8 KiB calls (and, the first time in a process, the one-byte write into a fresh
     # pipe that probes the kernel for RWF_NOSIGNAL); one uncapped call would be 1.
     assert len(calls) == 1 and calls[0] in (4, 5), calls
-    # 8 KiB or less is still the one first attempt.
+    # 16 KiB or less is the one first attempt, to a pipe as to anything else.
     r2, w2 = fds.pipe()
     before = _write_calls_of_this_thread()
-    assert vectored.writev_all(w2, bufs[:8]) == 8 * 1024
+    assert vectored.writev_all(w2, bufs[:16]) == 16 * 1024
     assert _write_calls_of_this_thread() - before == 1
-    assert os.read(r2, 16384) == b"".join(bufs[:8])
+    got = b""
+    while len(got) < 16 * 1024:
+        got += os.read(r2, 16 * 1024 - len(got))
+    assert got == b"".join(bufs[:16])
 
 
 def test_writev_all_socket_object(fds: Fds) -> None:
@@ -270,6 +273,67 @@ def test_writev_all_blocking_io_error_when_full(fds: Fds) -> None:
     with pytest.raises(BlockingIOError) as info:
         vectored.writev_all(w, [b"x"], timeout=0)
     assert info.value.characters_written == 0
+    assert transferred(info.value) == 0
+
+
+def _read_socket_available(sock: socket.socket) -> bytes:
+    got = bytearray()
+    while True:
+        try:
+            chunk = sock.recv(1 << 20, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return bytes(got)
+        if not chunk:
+            return bytes(got)
+        got += chunk
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "staged",  # every buffer small: one staged buffer, one `send`
+        "two",  # two large buffers: one `sendmsg`
+        "mixed",  # large and small: the plan's merged queue, `sendmsg`
+        "many",  # more than 16 small and large buffers, far more than the socket holds
+    ],
+)
+def test_sock_writev_all_is_writev_all_timeout_zero(fds: Fds, shape: str) -> None:
+    """`_sock_writev_all` (vectored.asyncio's first attempt) is `writev_all(fd, buffers,
+    timeout=0)` for a stream socket: everything when there is room, else `BlockingIOError`
+    with the exact count, and the rest resumes exactly there."""
+    bufs: list[bytes] = {
+        "staged": [bytes([i]) * 100 for i in range(100)],
+        "two": [b"h" * 600, b"b" * 700],
+        "mixed": [b"h" * 40, b"B" * 5000, *(bytes([i]) * 30 for i in range(40))],
+        "many": [bytes([i % 251]) * (50 if i % 3 else 20_000) for i in range(300)],
+    }[shape]
+    want = b"".join(bufs)
+    a, b = fds.socketpair()
+    a.setblocking(False)
+    sent = 0
+    got = bytearray()
+    rest: list[bytes] = bufs
+    while True:
+        try:
+            sent += vectored._vectored._sock_writev_all(a.fileno(), rest)
+            break
+        except BlockingIOError as exc:
+            assert exc.characters_written == transferred(exc)
+            sent += exc.characters_written
+            rest = [want[sent:]]
+            got += _read_socket_available(b)
+    a.shutdown(socket.SHUT_WR)
+    while chunk := b.recv(1 << 20):
+        got += chunk
+    assert sent == len(want)
+    assert bytes(got) == want
+
+
+def test_sock_writev_all_refuses_a_non_socket(fds: Fds) -> None:
+    r, w = fds.pipe()
+    with pytest.raises(OSError) as info:
+        vectored._vectored._sock_writev_all(w, [b"x"])
+    assert info.value.errno == errno.ENOTSOCK
     assert transferred(info.value) == 0
 
 
@@ -475,6 +539,12 @@ for name, fd in [("pipe", w), ("socket", a)]:
         vectored.writev_all(fd, [b"x"] * 2000)
     except BrokenPipeError as exc:
         print(name, exc.transferred)
+# vectored.asyncio's first attempt: one `send` (a single staged buffer), one `sendmsg`.
+for name, bufs in [("send", [b"x"] * 2000), ("sendmsg", [b"x" * 600, b"y" * 600])]:
+    try:
+        vectored._vectored._sock_writev_all(a.fileno(), bufs)
+    except BrokenPipeError as exc:
+        print(name, exc.transferred)
 """
 
 
@@ -485,7 +555,7 @@ def test_no_sigpipe_with_default_disposition() -> None:
         [sys.executable, "-c", CHILD, "vectored"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "pipe 0\nsocket 0\n"
+    assert result.stdout == "pipe 0\nsocket 0\nsend 0\nsendmsg 0\n"
 
 
 def test_sigpipe_control_kills_os_writev() -> None:

@@ -128,6 +128,10 @@ def preadv(fd: int, buffers: Sequence[Buffer], offset: int, flags: int = 0, /) -
     file; use :func:`preadv_exact` to fill every buffer.
     """
 
+def _sock_writev_all(fd: int, buffers: Sequence[Buffer], /) -> int:
+    """Private to :mod:`vectored.asyncio`: ``writev_all(fd, buffers, timeout=0)`` for an
+    *fd* known to be a stream socket."""
+
 def writev_all(fd: _FdLike, buffers: Sequence[Buffer], /, *, timeout: float | None = None) -> int:
     """Write every byte of *buffers* to *fd*, in order, and return the total.
 

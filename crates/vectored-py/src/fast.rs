@@ -119,6 +119,20 @@ unsafe extern "C" fn readv(
     })
 }
 
+unsafe extern "C" fn sock_writev_all(
+    _module: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    entry(|py| {
+        // SAFETY: CPython's vectorcall arguments, alive for the call.
+        let args = unsafe { positional(args, nargs, "_sock_writev_all", 2, 2)? };
+        // SAFETY: as above.
+        let (fd, bufs) = unsafe { (arg(py, args[0]), arg(py, args[1])) };
+        crate::helpers::sock_writev_all(py, &fd, &bufs)
+    })
+}
+
 /// `fd, buffers, offset, flags=0`, converted in order like Argument Clinic does.
 #[inline]
 fn positional_args<'a, 'py>(
@@ -220,7 +234,7 @@ type Fast = unsafe extern "C" fn(
 ) -> *mut ffi::PyObject;
 
 /// Name, function, and docstring (with the text signature `inspect` reads).
-const FUNCTIONS: [(&CStr, Fast, &CStr); 4] = [
+const FUNCTIONS: [(&CStr, Fast, &CStr); 5] = [
     (
         c"writev",
         writev,
@@ -256,9 +270,17 @@ Same as ``os.preadv``: *offset* ``-1`` reads at (and advances) the current file 
 *flags* is a bitwise OR of ``RWF_*`` values; returns the number of bytes read (0 at or\n\
 past the end of the file).",
     ),
+    (
+        c"_sock_writev_all",
+        sock_writev_all,
+        c"_sock_writev_all($module, fd, buffers, /)\n--\n\n\
+Private to ``vectored.asyncio``: ``writev_all(fd, buffers, timeout=0)`` for an *fd* known\n\
+to be a stream socket (no test of what it is; a first attempt that is one buffer is one\n\
+``send``).",
+    ),
 ];
 
-/// Adds `writev`, `readv`, `pwritev` and `preadv` to the module.
+/// Adds `writev`, `readv`, `pwritev`, `preadv` and `_sock_writev_all` to the module.
 pub(crate) fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let module_name = m.name()?;
@@ -281,7 +303,13 @@ pub(crate) fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
                 ffi::PyCFunction_NewEx(def, m.as_ptr(), module_name.as_ptr()),
             )?
         };
-        m.add(name.to_str().unwrap_or_default(), func)?;
+        let name = name.to_str().unwrap_or_default();
+        if name.starts_with('_') {
+            // Private: an attribute, not in the module's `__all__` (which `add` extends).
+            m.setattr(name, func)?;
+        } else {
+            m.add(name, func)?;
+        }
     }
     // `writev_all`, with its keyword argument.
     let def: &'static mut ffi::PyMethodDef = Box::leak(Box::new(ffi::PyMethodDef {

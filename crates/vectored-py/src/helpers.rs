@@ -30,9 +30,44 @@ pub(crate) fn writev_all(
     // The options are built only if the loop runs (`Wait::opts`): the hook that runs
     // Python's signal handlers is an allocation, measured at about 200 instructions, a sixth
     // of a call that one system call finishes.
-    let wait = Wait(effective_timeout(fd, timeout)?);
-    let len = sequence_len(buffers, "writev_all")?;
-    if len <= INLINE && NOSIGNAL_WORKS.load(Ordering::Relaxed) {
+    let wait = Wait {
+        timeout: effective_timeout(fd, timeout)?,
+        stream_socket: false,
+    };
+    write_list(py, raw, buffers, wait, "writev_all")
+}
+
+/// `_sock_writev_all(fd, buffers, /)`: `writev_all(fd, buffers, timeout=0)` for an `int` fd
+/// the caller knows to be a stream socket (`vectored.asyncio`'s first attempt). Knowing it
+/// saves the pipe test above 16 KiB and the loop's `fstat`, and a first attempt that stages
+/// everything into one buffer is one `send(MSG_NOSIGNAL)`, which costs the kernel less than
+/// a `pwritev2` or `sendmsg` of one iovec (10 KB to a unix socket: medians 2.3 against
+/// 2.5-2.6 µs, `docs/bench/2026-12-02-s4-socket-send-calls.txt`). Its calling convention
+/// is in `fast`.
+pub(crate) fn sock_writev_all(
+    py: Python<'_>,
+    fd: &Bound<'_, PyAny>,
+    buffers: &Bound<'_, PyAny>,
+) -> PyResult<usize> {
+    let raw = fd_arg(fd)?;
+    let wait = Wait {
+        timeout: Some(Duration::ZERO),
+        stream_socket: true,
+    };
+    write_list(py, raw, buffers, wait, "_sock_writev_all")
+}
+
+/// The body of [`writev_all`] and [`sock_writev_all`].
+#[inline]
+fn write_list(
+    py: Python<'_>,
+    raw: RawFd,
+    buffers: &Bound<'_, PyAny>,
+    wait: Wait,
+    name: &str,
+) -> PyResult<usize> {
+    let len = sequence_len(buffers, name)?;
+    if len <= INLINE && wait.first_attempt_possible() {
         // Measured (docs/bench/python-*.txt): a few buffers are cheapest passed as they are
         // in one system call. Longer lists go through the plan below, which copies runs of
         // small buffers together: even when one call would take them all, the kernel pays
@@ -118,14 +153,31 @@ fn fd_arg(fd: &Bound<'_, PyAny>) -> PyResult<RawFd> {
     fd_or_fileno(fd)
 }
 
-/// The timeout of a `writev_all` call, turned into the loop's options only when the loop
-/// runs.
+/// What a `writev_all` call knows before it starts: its timeout, turned into the loop's
+/// options only when the loop runs, and whether the fd is a stream socket.
 #[derive(Clone, Copy)]
-struct Wait(Option<Duration>);
+struct Wait {
+    timeout: Option<Duration>,
+    /// Declared by the caller (`_sock_writev_all`), never found out.
+    stream_socket: bool,
+}
 
 impl Wait {
     fn opts(self) -> FdOptions {
-        fd_options(self.0)
+        let opts = fd_options(self.timeout);
+        if self.stream_socket {
+            opts.kind(vectored::FdKind::Socket)
+        } else {
+            opts
+        }
+    }
+
+    /// Whether a first attempt can be made without knowing more about the fd: always to a
+    /// socket (`send`/`sendmsg` with `MSG_NOSIGNAL`), elsewhere where the kernel has
+    /// `RWF_NOSIGNAL`.
+    #[inline]
+    fn first_attempt_possible(self) -> bool {
+        self.stream_socket || NOSIGNAL_WORKS.load(Ordering::Relaxed)
     }
 }
 
@@ -143,13 +195,13 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 #[inline]
 fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> PyResult<usize> {
     let total = iov.total();
-    if !first_attempt_allowed(fd, total) {
+    if !first_attempt_allowed(fd, total, wait) {
         let mut slices = iov.io_slices()?;
         return finish_rest(py, fd, &mut slices, 0, wait);
     }
     let count = c_int::try_from(iov.len()).unwrap_or(c_int::MAX);
     // SAFETY: the iovecs describe buffers held by `iov` until it is dropped, after the call.
-    let done = unsafe { first_attempt(py, fd, IovPtr(iov.as_ptr()), count)? };
+    let done = unsafe { first_attempt(py, fd, IovPtr(iov.as_ptr()), count, wait)? };
     if done >= total {
         return Ok(done);
     }
@@ -166,15 +218,15 @@ fn write_first_slices(
 ) -> PyResult<usize> {
     let mut done = 0;
     let total = slices.iter().fold(0usize, |t, s| t.saturating_add(s.len()));
-    if NOSIGNAL_WORKS.load(Ordering::Relaxed)
+    if wait.first_attempt_possible()
         && slices.len() <= vectored::IOV_MAX
-        && first_attempt_allowed(fd, total)
+        && first_attempt_allowed(fd, total, wait)
     {
         let count = c_int::try_from(slices.len()).unwrap_or(c_int::MAX);
         // `IoSlice` is ABI-compatible with `iovec` on Unix (std's documented guarantee).
         let ptr = IovPtr(slices.as_mut_ptr().cast::<libc::iovec>());
         // SAFETY: `count` iovecs over the slices' memory, borrowed for the whole call.
-        done = unsafe { first_attempt(py, fd, ptr, count)? };
+        done = unsafe { first_attempt(py, fd, ptr, count, wait)? };
         if done >= total {
             return Ok(done);
         }
@@ -196,9 +248,9 @@ fn write_queue_first(
     let mut done = 0;
     let count = queue.iovecs();
     let total = queue.len();
-    if NOSIGNAL_WORKS.load(Ordering::Relaxed)
+    if wait.first_attempt_possible()
         && count <= vectored::IOV_MAX
-        && first_attempt_allowed(fd, total)
+        && first_attempt_allowed(fd, total, wait)
     {
         let mut inline = [IoSlice::new(&[]); INLINE];
         let mut heap: Vec<IoSlice<'_>> = Vec::new();
@@ -215,7 +267,7 @@ fn write_queue_first(
         // SAFETY: `filled` iovecs (`IoSlice` is ABI-compatible with `iovec` on Unix, std's
         // documented guarantee) over the queue's bytes, which are neither changed nor freed
         // before the queue is used again after the call.
-        done = unsafe { first_attempt(py, fd, ptr, filled)? };
+        done = unsafe { first_attempt(py, fd, ptr, filled, wait)? };
         if done >= total {
             return Ok(done);
         }
@@ -234,19 +286,23 @@ fn write_queue_first(
         })
 }
 
-/// Above this many bytes, `writev_all` makes no uncapped first attempt to a pipe: the same
-/// bound as the core's first call before the `fstat` (`vectored`'s paced pipe calls are
-/// 8 KiB or more, so at most this much is one call whatever the pacer chooses).
-const PIPE_FIRST_ATTEMPT_MAX: usize = 8 * 1024;
+/// Up to this many bytes, `writev_all`'s first attempt is made without asking what the fd
+/// is. To a pipe read by another program, one call of 12-16 KiB is about as fast as the
+/// paced loop's 8 KiB calls when each batch waits for the reader, and twice as fast when
+/// batches follow each other; from 24 KiB on it is 10-35% slower in the first regime
+/// (`docs/bench/python-pipe-sizes-s4-2026-12-02.txt`). Below this size, not asking saves
+/// every call to a socket or file the `F_GETPIPE_SZ` test (about 200 ns: 6% of a 10 KB
+/// response of 100 small buffers to a socket).
+const PIPE_FIRST_ATTEMPT_MAX: usize = 16 * 1024;
 
 /// Whether `writev_all`'s first attempt, one uncapped `pwritev2` of everything, may be
 /// made: not for more than [`PIPE_FIRST_ATTEMPT_MAX`] bytes to a pipe, where one uncapped
 /// call makes writer and reader alternate on a full pipe (1000 x 1 KiB into `cat`: 1.5-2x
 /// slower than one `os.write` per buffer, `docs/bench/python-pipe-s3-2026-12-02.txt`);
 /// those go to `vectored`'s loop, which paces pipes. The test is `F_GETPIPE_SZ`, made only
-/// above that size, where a call costs microseconds (about 200 ns, half an `fstat`).
-fn first_attempt_allowed(fd: RawFd, total: usize) -> bool {
-    total <= PIPE_FIRST_ATTEMPT_MAX || !is_pipe(fd)
+/// above that size, and not for a declared socket.
+fn first_attempt_allowed(fd: RawFd, total: usize, wait: Wait) -> bool {
+    wait.stream_socket || total <= PIPE_FIRST_ATTEMPT_MAX || !is_pipe(fd)
 }
 
 /// Whether `fd` is a pipe or FIFO (`F_GETPIPE_SZ` answers only for those).
@@ -257,20 +313,31 @@ fn is_pipe(fd: RawFd) -> bool {
     return false;
 }
 
-/// The first `pwritev2(RWF_NOSIGNAL)`, GIL released: the bytes it wrote (0 when the loop
-/// should simply start: `EAGAIN`, `EINTR` after the signal handlers ran, a kernel without
-/// the flag), or the error to raise.
+/// The first attempt, GIL released: one `pwritev2(RWF_NOSIGNAL)`, or to a declared socket
+/// one `send`/`sendmsg` with `MSG_NOSIGNAL`. The bytes it wrote (0 when the loop should
+/// simply start: `EAGAIN`, `EINTR` after the signal handlers ran, a kernel without the
+/// flag), or the error to raise.
 ///
 /// # Safety
 ///
 /// `ptr` must point to `count` iovecs over memory readable for the whole call.
 #[inline]
-unsafe fn first_attempt(py: Python<'_>, fd: RawFd, ptr: IovPtr, count: c_int) -> PyResult<usize> {
+unsafe fn first_attempt(
+    py: Python<'_>,
+    fd: RawFd,
+    ptr: IovPtr,
+    count: c_int,
+    wait: Wait,
+) -> PyResult<usize> {
     // SAFETY: guaranteed by the caller. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
     // does (see `dropin::call`): the detached part touches no Python object.
     let first = unsafe {
         let state = pyo3::ffi::PyEval_SaveThread();
-        let result = pwritev2_nosignal(fd, ptr, count);
+        let result = if wait.stream_socket {
+            send_nosignal(fd, ptr, count)
+        } else {
+            pwritev2_nosignal(fd, ptr, count)
+        };
         pyo3::ffi::PyEval_RestoreThread(state);
         result
     };
@@ -363,6 +430,31 @@ unsafe fn pwritev2_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usiz
         let _ = (fd, iov, count);
         Err(libc::EOPNOTSUPP)
     }
+}
+
+/// One `send` (one iovec) or `sendmsg` (more) with `MSG_NOSIGNAL`: the bytes written, or
+/// the errno.
+///
+/// # Safety
+///
+/// `iov` must point to `count` iovecs over readable memory.
+unsafe fn send_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usize, i32> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    let count = usize::try_from(count).unwrap_or(0);
+    // SAFETY: `IoSlice` is ABI-compatible with `iovec` on Unix (std's documented
+    // guarantee), and the caller promises `count` iovecs over readable memory.
+    let slices: &[IoSlice<'_>] = unsafe { std::slice::from_raw_parts(iov.0.cast(), count) };
+    let fd = borrow(fd);
+    let sent = match slices {
+        [one] => rustix::net::send(fd, one, SendFlags::NOSIGNAL),
+        _ => rustix::net::sendmsg(
+            fd,
+            slices,
+            &mut SendAncillaryBuffer::default(),
+            SendFlags::NOSIGNAL,
+        ),
+    };
+    sent.map_err(rustix::io::Errno::raw_os_error)
 }
 
 /// Fill every buffer of *buffers* from *fd*, in order; returns their total size.
