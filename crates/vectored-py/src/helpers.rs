@@ -287,9 +287,10 @@ fn write_queue_first(
 }
 
 /// Up to this many bytes, `writev_all`'s first attempt is made without asking what the fd
-/// is. To a pipe read by another program, one call of 12-16 KiB is about as fast as the
-/// paced loop's 8 KiB calls when each batch waits for the reader, and twice as fast when
-/// batches follow each other; from 24 KiB on it is 10-35% slower in the first regime
+/// is. To a pipe read by another program, one call of 12-16 KiB is 1.5x faster than the
+/// paced loop's 8 KiB calls when batches follow each other, and no different when each
+/// batch waits for the reader (both bimodal there, 10-15 or 40-60 µs); from 24 KiB on, one
+/// call is 8-27% slower in the second regime
 /// (`docs/bench/python-pipe-sizes-s4-2026-12-02.txt`). Below this size, not asking saves
 /// every call to a socket or file the `F_GETPIPE_SZ` test (about 200 ns: 6% of a 10 KB
 /// response of 100 small buffers to a socket).
