@@ -59,7 +59,63 @@ use {
 /// [`write_all_fd`], whose automatic sizing paces pipe writes; or choose a cap yourself with
 /// [`write_all_cursor`] and [`IoCursor::with_limits`].
 pub fn write_all<W: Write + ?Sized>(writer: &mut W, bufs: &[IoSlice<'_>]) -> Result<usize> {
-    write_all_cursor(writer, &mut IoCursor::new(bufs))
+    // The commonest call, one `write_vectored` that takes everything, is made before the
+    // cursor is set up, which it then never is: about 40 ns of a 0.45 µs write of a header
+    // and a body to /dev/null. Otherwise its result is the loop's first.
+    let first = whole_list(bufs).map(|(list, total)| (total, writer.write_vectored(list)));
+    if let Some((total, Ok(n))) = first {
+        if n == total {
+            return Ok(n);
+        }
+    }
+    write_all_from(
+        writer,
+        &mut IoCursor::new(bufs),
+        first.map(|(_, result)| result),
+    )
+}
+
+/// The list a cursor's first window would offer when that is the whole of `bufs` (at most
+/// [`IOV_MAX`](crate::IOV_MAX) buffers and [`MAX_BYTES_PER_CALL`](crate::MAX_BYTES_PER_CALL)
+/// bytes, not none): `bufs` from its first non-empty buffer on, as a window never starts
+/// with an empty one (a writer that writes only the first buffer would return `Ok(0)`), and
+/// its bytes.
+#[inline]
+fn whole_list<'l, 'b>(bufs: &'l [IoSlice<'b>]) -> Option<(&'l [IoSlice<'b>], usize)> {
+    if bufs.len() > crate::IOV_MAX {
+        return None;
+    }
+    let mut total = 0usize;
+    for buf in bufs {
+        total = total.checked_add(buf.len())?;
+    }
+    if total == 0 || total > crate::MAX_BYTES_PER_CALL {
+        return None;
+    }
+    let start = bufs.iter().position(|buf| !buf.is_empty())?;
+    Some((&bufs[start..], total))
+}
+
+/// [`write_all_cursor`] on a fresh cursor whose first call, if `first` is given, was
+/// already made on the whole list (the cursor's first window) with that result.
+fn write_all_from<W: Write + ?Sized, const N: usize>(
+    writer: &mut W,
+    cursor: &mut IoCursor<'_, N>,
+    mut first: Option<std::io::Result<usize>>,
+) -> Result<usize> {
+    let mut step = writes(|window, _| writer.write_vectored(window));
+    drive(
+        cursor,
+        Direction::Write,
+        |cursor: &mut IoCursor<'_, N>| match first.take() {
+            Some(result) => {
+                cursor.window();
+                Some(result)
+            }
+            None => step(cursor),
+        },
+        &mut NoWait,
+    )
 }
 
 /// Writes every byte the cursor has left to any [`Write`], as [`write_all`] does, keeping
@@ -97,12 +153,7 @@ pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
     writer: &mut W,
     cursor: &mut IoCursor<'_, N>,
 ) -> Result<usize> {
-    drive(
-        cursor,
-        Direction::Write,
-        writes(|window, _| writer.write_vectored(window)),
-        &mut NoWait,
-    )
+    write_all_from(writer, cursor, None)
 }
 
 /// Writes every byte of `bufs`, in order, to a file descriptor, waiting for readiness when it
@@ -161,19 +212,34 @@ pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
 #[cfg(unix)]
 pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
     let fd = fd.as_fd();
+    let whole = whole_list(bufs);
+    if opts.declares_kind() {
+        // The writer costs no system call for a declared kind, so it is built here once:
+        // where its first call is the whole list as it is (a device, or nothing to stage),
+        // that call is made before the cursor is set up, which it then never is when the
+        // call takes everything (a header and a body to /dev/null: about 40 ns of 0.5 µs).
+        let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
+        let first = whole
+            .filter(|&(list, total)| writer.writes_list_as_is(list, total, opts))
+            .map(|(list, total)| (total, writer.write_whole(list)));
+        if let Some((total, Ok(n))) = first {
+            if n == total {
+                return Ok(n);
+            }
+        }
+        let first = first.map(|(_, result)| result);
+        return write_all_fd_with(&writer, &mut IoCursor::new(bufs), opts, first);
+    }
     // A short list is written before the fd's kind is found, where that is safe; when that
     // call takes everything, no `fstat` is made (see `fd::unclassified_first_call`).
     let first = crate::fd::unclassified_first_call(fd, bufs, opts);
-    let mut cursor = IoCursor::new(bufs);
-    if let Some(Ok(n)) = first {
-        // Its window is the whole list: `n` is at most what it offered, or an overrun the
-        // loop reports.
-        cursor.window();
-        if Source::offered(&cursor) == n && cursor.advance(n).is_ok() {
-            return Ok(n);
+    if let (Some((_, total)), Some(Ok(n))) = (whole, &first) {
+        // Its window is the whole list.
+        if *n == total {
+            return Ok(total);
         }
     }
-    write_all_fd_from(fd, &mut cursor, opts, first)
+    write_all_fd_from(fd, &mut IoCursor::new(bufs), opts, first)
 }
 
 /// Writes the rest of `cursor` to a file descriptor, advancing it as bytes are accepted;
@@ -235,9 +301,20 @@ fn write_all_fd_from<const N: usize>(
     fd: BorrowedFd<'_>,
     cursor: &mut IoCursor<'_, N>,
     opts: &FdOptions,
-    mut first: Option<std::io::Result<usize>>,
+    first: Option<std::io::Result<usize>>,
 ) -> Result<usize> {
     let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, cursor.transferred()))?;
+    write_all_fd_with(&writer, cursor, opts, first)
+}
+
+/// [`write_all_fd_from`] with the fd's writer built.
+#[cfg(unix)]
+fn write_all_fd_with<const N: usize>(
+    writer: &FdWriter<'_>,
+    cursor: &mut IoCursor<'_, N>,
+    opts: &FdOptions,
+    mut first: Option<std::io::Result<usize>>,
+) -> Result<usize> {
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.copies() && opts.coalesces() {
         let mut staging = Staging::new();
@@ -247,7 +324,7 @@ fn write_all_fd_from<const N: usize>(
             extra: 0,
         };
         drive_fd_write(
-            &writer,
+            writer,
             &mut source,
             |source: &mut Extending<'_, '_, N>| {
                 let budget = writer.call_budget();
@@ -314,7 +391,7 @@ fn write_all_fd_from<const N: usize>(
         }
         let mut step = writes(|window, _| writer.write(window));
         drive_fd_write(
-            &writer,
+            writer,
             cursor,
             |cursor: &mut IoCursor<'_, N>| match first.take() {
                 Some(result) => {

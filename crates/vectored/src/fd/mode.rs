@@ -8,6 +8,7 @@ use super::options::{FdOptions, WriteSizing};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::pace::Pacer;
 use super::sizing;
+use crate::cursor::SMALL;
 use crate::sys::{self, FdKind};
 
 /// How a write loop writes to an fd of a given kind without risking `SIGPIPE`.
@@ -196,6 +197,27 @@ impl<'fd> FdWriter<'fd> {
         !self.mode.needs_mask()
     }
 
+    /// Whether this writer's first call on `bufs` (`bytes` in all, at most
+    /// [`IOV_MAX`](crate::IOV_MAX) buffers) would offer the whole list as it is, and may be
+    /// made before the loop is set up: no `SIGPIPE` mask or pacer, one call may offer all
+    /// `bytes`, and nothing would be staged (where the kernel copies and `opts` coalesces,
+    /// staging takes runs of two or more buffers shorter than [`SMALL`]; an empty buffer
+    /// counts as short here, which can only turn the shortcut down).
+    pub(crate) fn writes_list_as_is(
+        &self,
+        bufs: &[IoSlice<'_>],
+        bytes: usize,
+        opts: &FdOptions,
+    ) -> bool {
+        self.may_call_alone()
+            && bytes <= self.bytes_per_call
+            && !(self.copies
+                && opts.coalesces()
+                && bufs
+                    .windows(2)
+                    .any(|pair| pair[0].len() < SMALL && pair[1].len() < SMALL))
+    }
+
     /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
     /// only they, are written with `sendmsg`.
     #[cfg(target_os = "linux")]
@@ -365,6 +387,54 @@ mod tests {
         };
         assert_eq!(pipe_mode(), expected, "kernel {version:?}");
         assert_eq!(sys::rwf_nosignal_supported(), version >= (6, 18));
+    }
+
+    /// When `write_all_fd` may make its first call on a declared kind's list as it is,
+    /// before the loop is set up.
+    #[test]
+    fn lists_written_as_they_are() {
+        let null = std::fs::File::create("/dev/null").unwrap();
+        let fd = null.as_fd();
+        let body = vec![0u8; 65536];
+        let head_body = [IoSlice::new(&[b'h'; 200]), IoSlice::new(&body)];
+        let head_sep_body = [
+            IoSlice::new(&[b'h'; 200]),
+            IoSlice::new(b"\r\n"),
+            IoSlice::new(&body),
+        ];
+        let with_empty = [
+            IoSlice::new(&[b'h'; 200]),
+            IoSlice::new(b""),
+            IoSlice::new(&body),
+        ];
+        let as_is = |opts: &FdOptions, bufs: &[IoSlice<'_>]| {
+            let bytes = bufs.iter().map(|b| b.len()).sum();
+            FdWriter::new(fd, opts)
+                .unwrap()
+                .writes_list_as_is(bufs, bytes, opts)
+        };
+        let device = FdOptions::new().kind(FdKind::Other);
+        let socket = FdOptions::new().kind(FdKind::Socket);
+        // A device: anything one call may offer, small runs included (nothing is staged).
+        assert!(as_is(&device, &head_body));
+        assert!(as_is(&device, &head_sep_body));
+        // Where the kernel copies: not when two short buffers would be staged together (an
+        // empty one counts as short), unless coalescing is off.
+        assert!(as_is(&socket, &head_body));
+        assert!(!as_is(&socket, &head_sep_body));
+        assert!(!as_is(&socket, &with_empty));
+        assert!(as_is(&socket.clone().coalesce(false), &head_sep_body));
+        assert!(!as_is(&FdOptions::new().kind(FdKind::File), &head_sep_body));
+        // Not more than one call may offer.
+        let capped = device.clone().write_sizing(WriteSizing::Fixed(4096));
+        assert!(!as_is(&capped, &head_body));
+        assert!(as_is(&capped, &head_body[..1]));
+        // Not a paced pipe (the pacer counts every call).
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        assert!(!as_is(
+            &FdOptions::new().kind(FdKind::Pipe),
+            &head_body[..1]
+        ));
     }
 
     #[test]

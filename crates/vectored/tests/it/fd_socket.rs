@@ -209,3 +209,33 @@ fn vanished_peers_are_errors_not_signals() {
     );
     assert!(err.transferred() < 64 << 20);
 }
+
+/// A declared kind's list that one call may offer as it is (a header and a body, nothing to
+/// stage) is written by a first call made before the loop is set up; when the socket takes
+/// only part of it, or nothing (`EAGAIN`), the loop resumes exactly there.
+#[test]
+fn declared_socket_first_call_cut_short_resumes_exactly() {
+    let _dog = Watchdog::new("declared socket first call", LIMIT);
+    for (nonblocking, stall) in [(true, false), (true, true), (false, false)] {
+        let (a, b) = UnixStream::pair().unwrap();
+        rustix::net::sockopt::set_socket_send_buffer_size(&a, 4096).unwrap();
+        a.set_nonblocking(nonblocking).unwrap();
+        if stall {
+            // The first call finds the socket full: EAGAIN, nothing written.
+            let fill = vec![0u8; 1 << 16];
+            while rustix::io::write(&a, &fill).is_ok() {}
+        }
+        let data = chunks(34, &[200, 300_000]);
+        let expected = data.concat();
+        let reader = thread::spawn(move || slow_read_all(b, 1000));
+        let opts = FdOptions::new().kind(FdKind::Socket);
+        let n = vectored::write_all_fd(&a, &slices(&data), &opts).unwrap();
+        assert_eq!(n, expected.len());
+        a.shutdown(Shutdown::Write).unwrap();
+        let got = reader.join().unwrap();
+        // After the fill's zeros (if any), exactly the list, once.
+        let (fill, rest) = got.split_at(got.len() - expected.len().min(got.len()));
+        assert!(rest == expected, "nonblocking {nonblocking}, stall {stall}");
+        assert!(fill.iter().all(|&b| b == 0) && (stall || fill.is_empty()));
+    }
+}
