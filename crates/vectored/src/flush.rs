@@ -92,6 +92,20 @@ impl<'a> WriteQueue<'a> {
             return Ok(done);
         }
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, done))?;
+        // With a declared kind, a short queue that one call of this writer may offer as it
+        // is (no SIGPIPE mask or pacer) is written before the flush loop is set up: a
+        // header and a body to /dev/null or a declared socket, one call and nothing else.
+        let done = if opts.declares_kind() && writer.may_call_alone() {
+            let room = writer.bytes_per_call();
+            done + self.short_first_call(opts, |slices, bytes| {
+                (bytes <= room).then(|| writer.write_whole(slices))
+            })?
+        } else {
+            done
+        };
+        if self.is_empty() {
+            return Ok(done);
+        }
         self.flush_with(writer.bytes_per_call(), |gather| {
             drive_fd_write(
                 &writer,
@@ -108,18 +122,33 @@ impl<'a> WriteQueue<'a> {
     }
 
     /// The first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
-    /// iovecs (see `fd::unclassified_first_call` for when it is made): the bytes it wrote,
-    /// now consumed. `EINTR` runs the caller's hook, `EAGAIN` leaves the waiting to the
-    /// loop; any other error ends the flush, nothing written.
+    /// iovecs, made before the fd's kind is known (see `fd::unclassified_first_call` for
+    /// when it is made).
     #[cfg(unix)]
     fn unclassified_first_call(&mut self, fd: BorrowedFd<'_>, opts: &FdOptions) -> Result<usize> {
+        self.short_first_call(opts, |slices, _| {
+            crate::fd::unclassified_first_call(fd, slices, opts)
+        })
+    }
+
+    /// A first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
+    /// iovecs: `call` gets them and their bytes and makes one write call of all of them, or
+    /// none (`None`). Returns the bytes it wrote, now consumed. `EINTR` runs the caller's
+    /// hook, `EAGAIN` leaves the waiting to the loop; any other error ends the flush,
+    /// nothing written.
+    #[cfg(unix)]
+    fn short_first_call(
+        &mut self,
+        opts: &FdOptions,
+        call: impl FnOnce(&[IoSlice<'_>], usize) -> Option<io::Result<usize>>,
+    ) -> Result<usize> {
         const SHORT: usize = 16;
         if self.is_empty() || self.iovecs() > SHORT {
             return Ok(0);
         }
         let mut slices = [IoSlice::new(&[]); SHORT];
         let filled = self.io_slices(&mut slices);
-        match crate::fd::unclassified_first_call(fd, &slices[..filled], opts) {
+        match call(&slices[..filled], self.len()) {
             None => Ok(0),
             Some(Ok(n)) => {
                 // At most what was offered, which is at most `len`.
