@@ -488,7 +488,6 @@ mod fds {
     fn a_short_queue_to_a_socket_whose_peer_is_gone_is_a_broken_pipe() {
         let (a, b) = UnixStream::pair().unwrap();
         drop(b);
-        let mut queue = WriteQueue::new();
         for opts in [FdOptions::new(), FdOptions::new().kind(FdKind::Socket)] {
             let mut queue = WriteQueue::new();
             queue.push("status\n");
