@@ -197,20 +197,14 @@ impl<'fd> FdWriter<'fd> {
         !self.mode.needs_mask()
     }
 
-    /// Whether this writer's first call on `bufs` (`bytes` in all, at most
-    /// [`IOV_MAX`](crate::IOV_MAX) buffers) would offer the whole list as it is, and may be
-    /// made before the loop is set up: no `SIGPIPE` mask or pacer, one call may offer all
-    /// `bytes`, and nothing would be staged (where the kernel copies and `opts` coalesces,
-    /// staging takes runs of two or more buffers shorter than [`SMALL`]; an empty buffer
-    /// counts as short here, which can only turn the shortcut down).
-    pub(crate) fn writes_list_as_is(
-        &self,
-        bufs: &[IoSlice<'_>],
-        bytes: usize,
-        opts: &FdOptions,
-    ) -> bool {
+    /// Whether this writer's first call on `bufs` would offer the whole list as it is, and
+    /// may be made before the loop is set up, if one call may offer all its bytes (at most
+    /// [`bytes_per_call`](Self::bytes_per_call), which the caller checks): no `SIGPIPE`
+    /// mask or pacer, and nothing would be staged (where the kernel copies and `opts`
+    /// coalesces, staging takes runs of two or more buffers shorter than [`SMALL`]; an
+    /// empty buffer counts as short here, which can only turn the shortcut down).
+    pub(crate) fn may_write_list_as_is(&self, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
         self.may_call_alone()
-            && bytes <= self.bytes_per_call
             && !(self.copies
                 && opts.coalesces()
                 && bufs
@@ -408,10 +402,9 @@ mod tests {
             IoSlice::new(&body),
         ];
         let as_is = |opts: &FdOptions, bufs: &[IoSlice<'_>]| {
-            let bytes = bufs.iter().map(|b| b.len()).sum();
-            FdWriter::new(fd, opts)
-                .unwrap()
-                .writes_list_as_is(bufs, bytes, opts)
+            let bytes: usize = bufs.iter().map(|b| b.len()).sum();
+            let writer = FdWriter::new(fd, opts).unwrap();
+            writer.may_write_list_as_is(bufs, opts) && bytes <= writer.bytes_per_call()
         };
         let device = FdOptions::new().kind(FdKind::Other);
         let socket = FdOptions::new().kind(FdKind::Socket);
