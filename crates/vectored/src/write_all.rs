@@ -212,13 +212,16 @@ pub fn write_all_cursor<W: Write + ?Sized, const N: usize>(
 #[cfg(unix)]
 pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) -> Result<usize> {
     let fd = fd.as_fd();
-    if opts.declares_kind() {
+    let declared_as_is = opts
+        .declared_kind()
+        .is_some_and(|kind| !crate::fd::declared_kind_stages(kind, bufs, opts));
+    if declared_as_is {
         // The writer costs no system call for a declared kind, so it is built here once:
         // where its first call is the whole list as it is (a device, or nothing to stage),
         // that call is made before the cursor is set up, which it then never is when the
         // call takes everything (a header and a body to /dev/null: about 40 ns of 0.5 µs).
-        // The list is summed only then: a list that is staged (1024 x 8 B to a file) does
-        // not pay for a walk it does not use.
+        // A list that is staged (1024 x 8 B to a file) takes the loop's path below, as
+        // before this shortcut: summing it up front made that cell 15-20% slower.
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
         let first = writer
             .may_write_list_as_is(bufs, opts)

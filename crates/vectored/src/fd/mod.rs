@@ -11,6 +11,6 @@ mod wait;
 
 #[cfg(test)]
 pub(crate) use mode::WriteMode;
-pub(crate) use mode::{unclassified_first_call, FdWriter};
+pub(crate) use mode::{declared_kind_stages, unclassified_first_call, FdWriter};
 pub use options::{FdOptions, WriteSizing};
 pub(crate) use wait::{Interest, Waiter};

@@ -204,12 +204,7 @@ impl<'fd> FdWriter<'fd> {
     /// coalesces, staging takes runs of two or more buffers shorter than [`SMALL`]; an
     /// empty buffer counts as short here, which can only turn the shortcut down).
     pub(crate) fn may_write_list_as_is(&self, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
-        self.may_call_alone()
-            && !(self.copies
-                && opts.coalesces()
-                && bufs
-                    .windows(2)
-                    .any(|pair| pair[0].len() < SMALL && pair[1].len() < SMALL))
+        self.may_call_alone() && !stages(self.copies, bufs, opts)
     }
 
     /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
@@ -285,6 +280,22 @@ impl<'fd> FdWriter<'fd> {
     pub(crate) fn write_whole(&self, window: &[IoSlice<'_>]) -> io::Result<usize> {
         self.mode.write(self.fd, window)
     }
+}
+
+/// Whether a write-all loop would stage some of `bufs` in its first call to an fd whose
+/// kernel `copies` (or might: an empty buffer counts as short here), as `opts` allow: a run
+/// of two or more buffers shorter than [`SMALL`].
+pub(crate) fn stages(copies: bool, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
+    copies
+        && opts.coalesces()
+        && bufs
+            .windows(2)
+            .any(|pair| pair[0].len() < SMALL && pair[1].len() < SMALL)
+}
+
+/// Whether a list to an fd of the declared `kind` would be staged: see [`stages`].
+pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
+    stages(copies(kind), bufs, opts)
 }
 
 /// Whether the kernel copies the data written to an fd of `kind`: sockets, pipes and
@@ -422,6 +433,16 @@ mod tests {
         let capped = device.clone().write_sizing(WriteSizing::Fixed(4096));
         assert!(!as_is(&capped, &head_body));
         assert!(as_is(&capped, &head_body[..1]));
+        // `write_all_fd` asks the declared kind before it builds the writer.
+        let auto = FdOptions::new();
+        assert!(declared_kind_stages(FdKind::File, &head_sep_body, &auto));
+        assert!(!declared_kind_stages(FdKind::File, &head_body, &auto));
+        assert!(!declared_kind_stages(FdKind::Other, &head_sep_body, &auto));
+        assert!(!declared_kind_stages(
+            FdKind::Socket,
+            &head_sep_body,
+            &auto.clone().coalesce(false)
+        ));
         // Not a paced pipe (the pacer counts every call).
         #[cfg(any(target_os = "linux", target_os = "android"))]
         assert!(!as_is(

@@ -316,6 +316,11 @@ impl FdOptions {
         self.kind.is_some()
     }
 
+    /// The declared kind, if any.
+    pub(crate) fn declared_kind(&self) -> Option<FdKind> {
+        self.kind
+    }
+
     /// The fd's kind: as declared, or found with one `fstat`.
     pub(crate) fn fd_kind(&self, fd: BorrowedFd<'_>) -> io::Result<FdKind> {
         self.kind.map_or_else(|| FdKind::of(fd), Ok)
