@@ -30,9 +30,8 @@ pub(crate) fn writev_all(
     // The options are built only if the loop runs (`Wait::opts`): the hook that runs
     // Python's signal handlers is an allocation, measured at about 200 instructions, a sixth
     // of a call that one system call finishes.
-    let wait = Wait {
+    let wait = Wait::<false> {
         timeout: effective_timeout(fd, timeout)?,
-        stream_socket: false,
     };
     write_list(py, raw, buffers, wait, "writev_all")
 }
@@ -50,20 +49,19 @@ pub(crate) fn sock_writev_all(
     buffers: &Bound<'_, PyAny>,
 ) -> PyResult<usize> {
     let raw = fd_arg(fd)?;
-    let wait = Wait {
+    let wait = Wait::<true> {
         timeout: Some(Duration::ZERO),
-        stream_socket: true,
     };
     write_list(py, raw, buffers, wait, "_sock_writev_all")
 }
 
 /// The body of [`writev_all`] and [`sock_writev_all`].
 #[inline]
-fn write_list(
+fn write_list<const SOCKET: bool>(
     py: Python<'_>,
     raw: RawFd,
     buffers: &Bound<'_, PyAny>,
-    wait: Wait,
+    wait: Wait<SOCKET>,
     name: &str,
 ) -> PyResult<usize> {
     let len = sequence_len(buffers, name)?;
@@ -84,12 +82,12 @@ fn write_list(
 /// `RWF_NOSIGNAL`): laid out by a [`Plan`]. Out of line, so that the few-buffer path does
 /// not pay for its stack frame.
 #[inline(never)]
-fn write_planned(
+fn write_planned<const SOCKET: bool>(
     py: Python<'_>,
     raw: RawFd,
     buffers: &Bound<'_, PyAny>,
     len: usize,
-    wait: Wait,
+    wait: Wait<SOCKET>,
 ) -> PyResult<usize> {
     if len > vectored::IOV_MAX {
         // What `os.writev` allocates up front: a lying `__len__` is a `MemoryError` before
@@ -154,18 +152,19 @@ fn fd_arg(fd: &Bound<'_, PyAny>) -> PyResult<RawFd> {
 }
 
 /// What a `writev_all` call knows before it starts: its timeout, turned into the loop's
-/// options only when the loop runs, and whether the fd is a stream socket.
+/// options only when the loop runs, and whether the fd is a stream socket (`SOCKET`,
+/// declared by the caller, `_sock_writev_all`, never found out). A constant, so that
+/// `writev_all`'s own path has no test of it: as a field it cost that path about 40
+/// instructions per call (callgrind).
 #[derive(Clone, Copy)]
-struct Wait {
+struct Wait<const SOCKET: bool> {
     timeout: Option<Duration>,
-    /// Declared by the caller (`_sock_writev_all`), never found out.
-    stream_socket: bool,
 }
 
-impl Wait {
+impl<const SOCKET: bool> Wait<SOCKET> {
     fn opts(self) -> FdOptions {
         let opts = fd_options(self.timeout);
-        if self.stream_socket {
+        if SOCKET {
             opts.kind(vectored::FdKind::Socket)
         } else {
             opts
@@ -176,8 +175,10 @@ impl Wait {
     /// socket (`send`/`sendmsg` with `MSG_NOSIGNAL`), elsewhere where the kernel has
     /// `RWF_NOSIGNAL`.
     #[inline]
+    #[allow(clippy::unused_self)] // what it reads is the type's constant
     fn first_attempt_possible(self) -> bool {
-        self.stream_socket || NOSIGNAL_WORKS.load(Ordering::Relaxed)
+        (SOCKET && cfg!(any(target_os = "linux", target_os = "android")))
+            || NOSIGNAL_WORKS.load(Ordering::Relaxed)
     }
 }
 
@@ -193,7 +194,12 @@ static NOSIGNAL_WORKS: AtomicBool = AtomicBool::new(cfg!(target_os = "linux"));
 /// or `EINTR` goes on to the `vectored` loop (`write_all_fd`, which classifies the fd and
 /// waits as `wait` says) from where the first call stopped.
 #[inline]
-fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> PyResult<usize> {
+fn write_first<const SOCKET: bool>(
+    py: Python<'_>,
+    fd: RawFd,
+    iov: &mut Iovecs<'_>,
+    wait: Wait<SOCKET>,
+) -> PyResult<usize> {
     let total = iov.total();
     if !first_attempt_allowed(fd, total, wait) {
         let mut slices = iov.io_slices()?;
@@ -210,11 +216,11 @@ fn write_first(py: Python<'_>, fd: RawFd, iov: &mut Iovecs<'_>, wait: Wait) -> P
 }
 
 /// [`write_first`] for slices already laid out (a plan's direct list).
-fn write_first_slices(
+fn write_first_slices<const SOCKET: bool>(
     py: Python<'_>,
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
-    wait: Wait,
+    wait: Wait<SOCKET>,
 ) -> PyResult<usize> {
     let mut done = 0;
     let total = slices.iter().fold(0usize, |t, s| t.saturating_add(s.len()));
@@ -239,11 +245,11 @@ fn write_first_slices(
 /// Without the first attempt, a list of small buffers (one staging block) would pay the
 /// loop's fd classification (`fstat`) and set-up on every call, where `os.writev` makes one
 /// system call.
-fn write_queue_first(
+fn write_queue_first<const SOCKET: bool>(
     py: Python<'_>,
     fd: RawFd,
     queue: &mut WriteQueue<'_>,
-    wait: Wait,
+    wait: Wait<SOCKET>,
 ) -> PyResult<usize> {
     let mut done = 0;
     let count = queue.iovecs();
@@ -302,8 +308,8 @@ const PIPE_FIRST_ATTEMPT_MAX: usize = 16 * 1024;
 /// slower than one `os.write` per buffer, `docs/bench/python-pipe-s3-2026-12-02.txt`);
 /// those go to `vectored`'s loop, which paces pipes. The test is `F_GETPIPE_SZ`, made only
 /// above that size, and not for a declared socket.
-fn first_attempt_allowed(fd: RawFd, total: usize, wait: Wait) -> bool {
-    wait.stream_socket || total <= PIPE_FIRST_ATTEMPT_MAX || !is_pipe(fd)
+fn first_attempt_allowed<const SOCKET: bool>(fd: RawFd, total: usize, _: Wait<SOCKET>) -> bool {
+    SOCKET || total <= PIPE_FIRST_ATTEMPT_MAX || !is_pipe(fd)
 }
 
 /// Whether `fd` is a pipe or FIFO (`F_GETPIPE_SZ` answers only for those).
@@ -311,7 +317,10 @@ fn is_pipe(fd: RawFd) -> bool {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     return rustix::pipe::fcntl_getpipe_size(borrow(fd)).is_ok();
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    return false;
+    {
+        let _ = fd;
+        false
+    }
 }
 
 /// The first attempt, GIL released: one `pwritev2(RWF_NOSIGNAL)`, or to a declared socket
@@ -323,18 +332,18 @@ fn is_pipe(fd: RawFd) -> bool {
 ///
 /// `ptr` must point to `count` iovecs over memory readable for the whole call.
 #[inline]
-unsafe fn first_attempt(
+unsafe fn first_attempt<const SOCKET: bool>(
     py: Python<'_>,
     fd: RawFd,
     ptr: IovPtr,
     count: c_int,
-    wait: Wait,
+    _: Wait<SOCKET>,
 ) -> PyResult<usize> {
     // SAFETY: guaranteed by the caller. The GIL is released as `Py_BEGIN_ALLOW_THREADS`
     // does (see `dropin::call`): the detached part touches no Python object.
     let first = unsafe {
         let state = pyo3::ffi::PyEval_SaveThread();
-        let result = if wait.stream_socket {
+        let result = if SOCKET {
             send_nosignal(fd, ptr, count)
         } else {
             pwritev2_nosignal(fd, ptr, count)
@@ -373,12 +382,12 @@ fn kernel_has_nosignal() -> bool {
 }
 
 /// The `vectored` loop over what the first attempt left (`done` bytes were written).
-fn finish_rest(
+fn finish_rest<const SOCKET: bool>(
     py: Python<'_>,
     fd: RawFd,
     slices: &mut [IoSlice<'_>],
     done: usize,
-    wait: Wait,
+    wait: Wait<SOCKET>,
 ) -> PyResult<usize> {
     let mut rest: &mut [IoSlice<'_>] = slices;
     IoSlice::advance_slices(&mut rest, done);
@@ -428,7 +437,7 @@ unsafe fn pwritev2_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usiz
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (fd, iov, count);
+        let _ = (fd, iov.0, count);
         Err(libc::EOPNOTSUPP)
     }
 }
@@ -439,6 +448,7 @@ unsafe fn pwritev2_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usiz
 /// # Safety
 ///
 /// `iov` must point to `count` iovecs over readable memory.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 unsafe fn send_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usize, i32> {
     use rustix::net::{SendAncillaryBuffer, SendFlags};
     let count = usize::try_from(count).unwrap_or(0);
@@ -456,6 +466,14 @@ unsafe fn send_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usize, i
         ),
     };
     sent.map_err(rustix::io::Errno::raw_os_error)
+}
+
+/// Elsewhere there is no `MSG_NOSIGNAL` to send with: never called (a declared socket makes
+/// no first attempt there, see [`Wait::first_attempt_possible`]).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+unsafe fn send_nosignal(fd: RawFd, iov: IovPtr, count: c_int) -> Result<usize, i32> {
+    let _ = (fd, iov.0, count);
+    Err(libc::EOPNOTSUPP)
 }
 
 /// Fill every buffer of *buffers* from *fd*, in order; returns their total size.
