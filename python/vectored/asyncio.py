@@ -214,8 +214,8 @@ async def sock_writev_all(
         raise ValueError("the socket must be non-blocking")
     fd = sock.fileno()
     # The common case first, before the loop is looked up: one call that the socket takes
-    # whole (one system call; small buffers coalesced). `_first_call`, inlined: a Python
-    # function call is a few percent of a 10 KB response.
+    # whole (one system call; small buffers coalesced). `_first_call`, inlined for the
+    # write side, whose call takes no `timeout` (`_sock_writev_all` never waits).
     if progress is not None:
         progress.transferred = 0
     try:
@@ -230,8 +230,6 @@ async def sock_writev_all(
         if progress is not None:
             progress.transferred = sent
         return sent
-    if progress is not None:
-        progress.transferred = sent
     return await _write_rest(fd, buffers, sent, timeout, progress)
 
 

@@ -95,7 +95,7 @@ impl<'a> WriteQueue<'a> {
         // With a declared kind, a short queue that one call of this writer may offer as it
         // is (no SIGPIPE mask or pacer) is written before the flush loop is set up: a
         // header and a body to /dev/null or a declared socket, one call and nothing else.
-        let done = if opts.declares_kind() && writer.may_call_alone() {
+        let done = if opts.declared_kind().is_some() && writer.may_call_alone() {
             let room = writer.bytes_per_call();
             done + self.short_first_call(opts, |slices, bytes| {
                 (bytes <= room).then(|| writer.write_whole(slices))

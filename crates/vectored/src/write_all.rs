@@ -223,8 +223,9 @@ pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) ->
         // A list that is staged (1024 x 8 B to a file) takes the loop's path below, as
         // before this shortcut: summing it up front made that cell 15-20% slower.
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, 0))?;
+        // Nothing is staged (above); no SIGPIPE mask or pacer may stand around the call.
         let first = writer
-            .may_write_list_as_is(bufs, opts)
+            .may_call_alone()
             .then(|| whole_list(bufs))
             .flatten()
             .filter(|&(_, total)| total <= writer.bytes_per_call())

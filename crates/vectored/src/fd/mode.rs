@@ -85,7 +85,7 @@ pub(crate) fn unclassified_first_call(
     bufs: &[IoSlice<'_>],
     opts: &FdOptions,
 ) -> Option<io::Result<usize>> {
-    if opts.declares_kind()
+    if opts.declared_kind().is_some()
         || opts.sizing() != WriteSizing::Auto
         || bufs.is_empty()
         || bufs.len() > UNCLASSIFIED_BUFFERS
@@ -197,16 +197,6 @@ impl<'fd> FdWriter<'fd> {
         !self.mode.needs_mask()
     }
 
-    /// Whether this writer's first call on `bufs` would offer the whole list as it is, and
-    /// may be made before the loop is set up, if one call may offer all its bytes (at most
-    /// [`bytes_per_call`](Self::bytes_per_call), which the caller checks): no `SIGPIPE`
-    /// mask or pacer, and nothing would be staged (where the kernel copies and `opts`
-    /// coalesces, staging takes runs of two or more buffers shorter than [`SMALL`]; an
-    /// empty buffer counts as short here, which can only turn the shortcut down).
-    pub(crate) fn may_write_list_as_is(&self, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
-        self.may_call_alone() && !stages(self.copies, bufs, opts)
-    }
-
     /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
     /// only they, are written with `sendmsg`.
     #[cfg(target_os = "linux")]
@@ -282,20 +272,16 @@ impl<'fd> FdWriter<'fd> {
     }
 }
 
-/// Whether a write-all loop would stage some of `bufs` in its first call to an fd whose
-/// kernel `copies` (or might: an empty buffer counts as short here), as `opts` allow: a run
+/// Whether a write-all loop would stage some of `bufs` in its first call to an fd of the
+/// declared `kind` (or might: an empty buffer counts as short here, which can only turn a
+/// shortcut down): the kernel copies for that kind, `opts` coalesce, and the list has a run
 /// of two or more buffers shorter than [`SMALL`].
-pub(crate) fn stages(copies: bool, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
-    copies
+pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
+    copies(kind)
         && opts.coalesces()
         && bufs
             .windows(2)
             .any(|pair| pair[0].len() < SMALL && pair[1].len() < SMALL)
-}
-
-/// Whether a list to an fd of the declared `kind` would be staged: see [`stages`].
-pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
-    stages(copies(kind), bufs, opts)
 }
 
 /// Whether the kernel copies the data written to an fd of `kind`: sockets, pipes and
@@ -412,10 +398,14 @@ mod tests {
             IoSlice::new(b""),
             IoSlice::new(&body),
         ];
+        // What `write_all_fd` checks for a declared kind before its shortcut.
         let as_is = |opts: &FdOptions, bufs: &[IoSlice<'_>]| {
             let bytes: usize = bufs.iter().map(|b| b.len()).sum();
+            let kind = opts.declared_kind().unwrap();
             let writer = FdWriter::new(fd, opts).unwrap();
-            writer.may_write_list_as_is(bufs, opts) && bytes <= writer.bytes_per_call()
+            !declared_kind_stages(kind, bufs, opts)
+                && writer.may_call_alone()
+                && bytes <= writer.bytes_per_call()
         };
         let device = FdOptions::new().kind(FdKind::Other);
         let socket = FdOptions::new().kind(FdKind::Socket);

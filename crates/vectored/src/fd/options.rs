@@ -311,12 +311,7 @@ impl FdOptions {
         self.on_interrupt.as_ref().map_or(Ok(()), |hook| hook())
     }
 
-    /// Whether the kind was declared (no `fstat` needed).
-    pub(crate) fn declares_kind(&self) -> bool {
-        self.kind.is_some()
-    }
-
-    /// The declared kind, if any.
+    /// The declared kind, if any (then no `fstat` is needed).
     pub(crate) fn declared_kind(&self) -> Option<FdKind> {
         self.kind
     }
