@@ -1,21 +1,20 @@
 //! Flushing a [`WriteQueue`]: the stream flush and the message flush, run by the one driver.
 
-use std::io::Write;
+use std::io::{self, IoSlice, Write};
+
+use arrayvec::ArrayVec;
 
 use crate::cursor::Gather;
 use crate::driver::{drive, message_calls, writes, Messages};
-#[cfg(unix)]
-use crate::error::Error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 use crate::queue::{Pieces, WriteQueue};
-use crate::step::{Direction, NoWait};
+use crate::step::{Direction, NoWait, Retry, Step};
 
 #[cfg(unix)]
 use {
     crate::driver::drive_fd_write,
     crate::fd::{FdOptions, FdWriter},
-    std::io::{self, IoSlice},
     std::os::fd::{AsFd, BorrowedFd},
 };
 
@@ -39,6 +38,14 @@ impl<'a> WriteQueue<'a> {
     /// As [`write_all`](crate::write_all); [`transferred`](Error::transferred) counts the
     /// bytes written by this call, and the queue keeps exactly the rest.
     pub fn write_to<W: Write + ?Sized>(&mut self, writer: &mut W) -> Result<usize> {
+        // One call of everything first, as `write_all` makes it: the common flush is that
+        // call and nothing else.
+        let done = self.whole_first_call(&mut NoWait, |slices, bytes| {
+            (bytes <= MAX_BYTES_PER_CALL).then(|| writer.write_vectored(slices))
+        })?;
+        if self.is_empty() {
+            return Ok(done);
+        }
         self.flush_with(MAX_BYTES_PER_CALL, |gather| {
             drive(
                 gather,
@@ -47,6 +54,8 @@ impl<'a> WriteQueue<'a> {
                 &mut NoWait,
             )
         })
+        .map(|n| n + done)
+        .map_err(|e| e.after(done))
     }
 
     /// Writes every queued byte to a file descriptor, like
@@ -86,20 +95,29 @@ impl<'a> WriteQueue<'a> {
         let fd = fd.as_fd();
         // A short queue is written before the fd's kind is found, as `write_all_fd` writes
         // a short list (`fd::unclassified_first_call`): a small response flushed with the
-        // default options costs one system call, not an `fstat` and a loop as well.
-        let done = self.unclassified_first_call(fd, opts)?;
+        // default options costs one system call, not an `fstat` and a loop as well. (A
+        // declared kind makes no such call: its writer needs no `fstat`.)
+        let done = if opts.declared_kind().is_none() {
+            self.unclassified_first_call(fd, opts)?
+        } else {
+            0
+        };
         if self.is_empty() {
             return Ok(done);
         }
         let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, done))?;
-        // With a declared kind, a short queue that one call of this writer may offer as it
-        // is (no SIGPIPE mask or pacer) is written before the flush loop is set up: a
-        // header and a body to /dev/null or a declared socket, one call and nothing else.
-        let done = if opts.declared_kind().is_some() && writer.may_call_alone() {
+        // A queue that one call of this writer may offer whole (no SIGPIPE mask or pacer to
+        // set up) is offered by that call before the flush loop is set up: a header and a
+        // body, or a list of borrowed chunks offered as the queue stores them, one call and
+        // nothing else.
+        let done = if writer.may_call_alone() {
             let room = writer.bytes_per_call();
-            done + self.short_first_call(opts, |slices, bytes| {
-                (bytes <= room).then(|| writer.write_whole(slices))
-            })?
+            let mut retry = FirstCall(opts);
+            done + self
+                .whole_first_call(&mut retry, |slices, bytes| {
+                    (bytes <= room).then(|| writer.write_whole(slices))
+                })
+                .map_err(|e| e.after(done))?
         } else {
             done
         };
@@ -115,10 +133,7 @@ impl<'a> WriteQueue<'a> {
             )
         })
         .map(|n| n + done)
-        .map_err(|e| {
-            let (source, transferred) = e.into_parts();
-            Error::new(source, transferred + done)
-        })
+        .map_err(|e| e.after(done))
     }
 
     /// The first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
@@ -126,42 +141,57 @@ impl<'a> WriteQueue<'a> {
     /// when it is made).
     #[cfg(unix)]
     fn unclassified_first_call(&mut self, fd: BorrowedFd<'_>, opts: &FdOptions) -> Result<usize> {
-        self.short_first_call(opts, |slices, _| {
+        self.whole_first_call(&mut FirstCall(opts), |slices, _| {
             crate::fd::unclassified_first_call(fd, slices, opts)
         })
     }
 
-    /// A first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
-    /// iovecs: `call` gets them and their bytes and makes one write call of all of them, or
-    /// none (`None`). Returns the bytes it wrote, now consumed. `EINTR` runs the caller's
-    /// hook, `EAGAIN` leaves the waiting to the loop; any other error ends the flush,
-    /// nothing written.
-    #[cfg(unix)]
-    fn short_first_call(
+    /// One write call of every queued byte, before a flush loop is set up: `call` gets the
+    /// queue as one list and its bytes and makes one write call of all of it, or none
+    /// (`None`). The list is the queue's own entries when it holds only borrowed chunks
+    /// ([`as_whole_list`](WriteQueue::as_whole_list), up to `IOV_MAX`), else a copy of at
+    /// most 16 iovecs; a longer queue gets no call. The result is taken as the flush loops
+    /// take theirs ([`Step::of`]): the bytes written are consumed and returned, `EINTR`
+    /// and `EAGAIN` go to `retry` (`Ok(0)`: the loop goes on), any other error (or an
+    /// over-claim) ends the flush with nothing written.
+    fn whole_first_call(
         &mut self,
-        opts: &FdOptions,
+        retry: &mut impl Retry,
         call: impl FnOnce(&[IoSlice<'_>], usize) -> Option<io::Result<usize>>,
     ) -> Result<usize> {
         const SHORT: usize = 16;
-        if self.is_empty() || self.iovecs() > SHORT {
+        let len = self.len();
+        if len == 0 {
             return Ok(0);
         }
-        let mut slices = [IoSlice::new(&[]); SHORT];
-        let filled = self.io_slices(&mut slices);
-        match call(&slices[..filled], self.len()) {
-            None => Ok(0),
-            Some(Ok(n)) => {
-                // At most what was offered, which is at most `len`.
-                self.commit(n);
-                Ok(n)
-            }
-            Some(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
-                opts.interrupted().map_err(|e| Error::new(e, 0))?;
-                Ok(0)
-            }
-            Some(Err(e)) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-            Some(Err(e)) => Err(Error::new(e, 0)),
-        }
+        #[cfg(unix)]
+        let whole = self.as_whole_list();
+        #[cfg(not(unix))]
+        let whole: Option<&[IoSlice<'_>]> = None;
+        let result = if let Some(list) = whole {
+            call(list, len)
+        } else if self.iovecs() <= SHORT {
+            let slices: ArrayVec<IoSlice<'_>, SHORT> = self.pieces().map(IoSlice::new).collect();
+            call(&slices, len)
+        } else {
+            None
+        };
+        let Some(result) = result else {
+            return Ok(0);
+        };
+        let failure = match Step::of(result, Direction::Write, len, |n| self.consume(n)) {
+            Step::Progress => return Ok(len - self.len()),
+            Step::Interrupted => match retry.interrupted() {
+                Ok(()) => return Ok(0),
+                Err(e) => e,
+            },
+            Step::NotReady(e) => match retry.not_ready(e) {
+                Ok(()) => return Ok(0),
+                Err(e) => e,
+            },
+            Step::Failed(e) => e,
+        };
+        Err(Error::new(failure, 0))
     }
 
     /// Runs a stream flush over the queued bytes in windows of at most `max_bytes`, then
@@ -313,5 +343,20 @@ impl<'a> WriteQueue<'a> {
         // A message is one call whatever the write-sizing cap: it is never split.
         let step = message_calls(|window| writer.write_whole(window));
         drive_fd_write(&writer, &mut Messages::new(self), step, opts)
+    }
+}
+
+/// The retry policy of a flush's first call to an fd: `EINTR` runs the caller's hook, and
+/// `EAGAIN` is left to the flush loop, which waits as `opts` say.
+#[cfg(unix)]
+struct FirstCall<'o>(&'o FdOptions);
+
+#[cfg(unix)]
+impl Retry for FirstCall<'_> {
+    fn interrupted(&mut self) -> io::Result<()> {
+        self.0.interrupted()
+    }
+    fn not_ready(&mut self, _: io::Error) -> io::Result<()> {
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! the blocks kept for reuse.
 
 use super::chunk::Owned;
-use super::{QueueOptions, WriteQueue};
+use super::{entry, Entry, QueueOptions, WriteQueue};
 
 impl<'a> WriteQueue<'a> {
     /// Appends a copy of `bytes` (for data the queue cannot borrow). Copies go into the
@@ -113,7 +113,7 @@ impl<'a> WriteQueue<'a> {
             ..
         } = self;
         // `chunks` is empty: only its allocation is reused (an in-place collect).
-        let chunks: Vec<Option<&'b [u8]>> = Vec::from(chunks).into_iter().map(|_| None).collect();
+        let chunks: Vec<Entry<'b>> = Vec::from(chunks).into_iter().map(|_| entry(&[])).collect();
         WriteQueue {
             chunks: chunks.into(),
             owned,
@@ -138,6 +138,14 @@ impl<'a> WriteQueue<'a> {
         crate::copy::append(&mut self.tail, bytes);
     }
 
+    /// [`stage`](Self::stage) when the open staging block has no room for `bytes`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn stage_in_new_block(&mut self, bytes: &[u8]) {
+        self.new_tail();
+        crate::copy::append(&mut self.tail, bytes);
+    }
+
     /// Seals the open staging block (if it holds anything) and opens an empty one of the
     /// next block size (each twice the previous, up to the largest; see
     /// [`QueueOptions`]), reusing the largest kept block if it is large enough.
@@ -158,23 +166,27 @@ impl<'a> WriteQueue<'a> {
     pub(super) fn seal_tail(&mut self) {
         if !self.tail.is_empty() {
             let block = std::mem::take(&mut self.tail);
-            self.owned.push_back(Owned::Staged(block));
-            self.chunks.push_back(None);
+            self.push_owned_entry(Owned::Staged(block));
         }
     }
 
     /// Appends a borrowed chunk passed by reference, after everything staged so far.
-    #[inline]
+    #[inline(never)]
     pub(super) fn push_borrowed(&mut self, bytes: &'a [u8]) {
         self.seal_tail();
-        self.chunks.push_back(Some(bytes));
+        self.chunks.push_back(entry(bytes));
     }
 
     /// Appends an owned chunk passed by reference, after everything staged so far.
     pub(super) fn push_owned(&mut self, owned: Owned) {
         self.seal_tail();
+        self.push_owned_entry(owned);
+    }
+
+    /// Appends `owned` and the empty entry that marks its place.
+    fn push_owned_entry(&mut self, owned: Owned) {
         self.owned.push_back(owned);
-        self.chunks.push_back(None);
+        self.chunks.push_back(entry(&[]));
     }
 
     /// Returns a sealed staging block to the spare list, if it is worth keeping: while the

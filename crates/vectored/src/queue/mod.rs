@@ -69,9 +69,10 @@ pub use options::QueueOptions;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WriteQueue<'a> {
-    /// Sealed entries, in order: a borrowed chunk, or `None` for the next owned one in
-    /// `owned`. Two words each, so appending one is a pair of register stores.
-    chunks: VecDeque<Option<&'a [u8]>>,
+    /// Sealed entries, in order: a borrowed chunk (never empty), or an empty entry for the
+    /// next owned one in `owned`. On Unix they are iovecs, so a queue of borrowed chunks is
+    /// offered to the kernel as it is stored (`with_whole_list`).
+    chunks: VecDeque<Entry<'a>>,
     /// The owned entries, in order.
     owned: VecDeque<Owned>,
     /// The open staging block, logically after `chunks`: small chunks are appended here.
@@ -90,6 +91,24 @@ pub struct WriteQueue<'a> {
     /// The size of the next new staging block: blocks grow while the queue holds data.
     next_block: usize,
     opts: QueueOptions,
+}
+
+/// One sealed entry of a queue. On Unix an [`IoSlice`] (an `iovec`), so that borrowed
+/// entries are a list the kernel takes as it is; elsewhere a slice (Windows' `IoSlice`
+/// holds at most 4 GiB, and there is no fd-level flush to hand a list to).
+#[cfg(unix)]
+pub(crate) type Entry<'a> = IoSlice<'a>;
+/// One sealed entry of a queue (see the Unix definition).
+#[cfg(not(unix))]
+pub(crate) type Entry<'a> = &'a [u8];
+
+/// The entry for a borrowed chunk, or (empty) the mark of an owned one.
+#[inline]
+fn entry(bytes: &[u8]) -> Entry<'_> {
+    #[cfg(unix)]
+    return IoSlice::new(bytes);
+    #[cfg(not(unix))]
+    return bytes;
 }
 
 impl Default for WriteQueue<'_> {
@@ -242,13 +261,22 @@ impl<'a> WriteQueue<'a> {
     /// ```
     #[inline]
     pub fn push_slice(&mut self, bytes: &'a [u8]) {
-        // The common case, without the generic path's conversions.
-        if bytes.len() < self.opts.copy_threshold_bytes() {
-            self.stage(bytes);
-        } else if !bytes.is_empty() {
+        // The two common cases inline, for the caller's loop: a copy into the open staging
+        // block that fits, and a chunk passed by reference with nothing staged before it.
+        // Starting a block and sealing one are calls.
+        let len = bytes.len();
+        if len < self.opts.copy_threshold_bytes() {
+            if self.tail.capacity() - self.tail.len() >= len {
+                crate::copy::append(&mut self.tail, bytes);
+            } else {
+                self.stage_in_new_block(bytes);
+            }
+        } else if self.tail.is_empty() && len > 0 {
+            self.chunks.push_back(entry(bytes));
+        } else if len > 0 {
             self.push_borrowed(bytes);
         }
-        self.len += bytes.len();
+        self.len += len;
     }
 
     /// The unwritten bytes, entry by entry, in order; none is empty.
@@ -289,6 +317,18 @@ impl<'a> WriteQueue<'a> {
         filled
     }
 
+    /// The queue as one list the kernel takes as it is stored, when it is one: borrowed
+    /// chunks only (nothing owned or staged), none of them partly written, at most
+    /// [`IOV_MAX`](crate::IOV_MAX) of them. A write call of it needs no window built.
+    #[cfg(unix)]
+    pub(crate) fn as_whole_list(&mut self) -> Option<&[IoSlice<'a>]> {
+        let borrowed_only = self.owned.is_empty() && self.tail.is_empty() && self.head == 0;
+        if !borrowed_only || self.chunks.is_empty() || self.chunks.len() > crate::IOV_MAX {
+            return None;
+        }
+        Some(self.chunks.make_contiguous())
+    }
+
     /// Drops the first `n` queued bytes, as written by a call of your own.
     ///
     /// # Errors
@@ -311,8 +351,8 @@ impl<'a> WriteQueue<'a> {
         }
         self.len -= n;
         self.consume_messages(n);
-        let opts = self.opts;
         if self.len == 0 {
+            let opts = self.opts;
             // Everything written: the common case after a flush.
             self.head = 0;
             self.tail.clear();
@@ -320,15 +360,24 @@ impl<'a> WriteQueue<'a> {
             // The next batch starts again from the first block size.
             self.next_block = opts.arena_bytes();
             for entry in self.owned.drain(..) {
-                Self::recycle_block(&mut self.spare, opts, entry);
+                match entry {
+                    // The open block was sealed (a chunk passed by reference followed it)
+                    // and none opened since: the sealed block opens again, rather than going
+                    // to the spare list to be taken back by the next push.
+                    Owned::Staged(mut block) if self.tail.capacity() == 0 => {
+                        block.clear();
+                        self.tail = block;
+                    }
+                    entry => Self::recycle_block(&mut self.spare, opts, entry),
+                }
             }
             return Ok(());
         }
         let mut left = n;
         while left > 0 {
             let front = match self.chunks.front() {
-                Some(Some(borrowed)) => borrowed.len(),
-                Some(None) => self.owned.front().map_or(0, |o| o.as_bytes().len()),
+                Some(borrowed) if !borrowed.is_empty() => borrowed.len(),
+                Some(_) => self.owned.front().map_or(0, |o| o.as_bytes().len()),
                 None => {
                     // Inside the open staging block, which still holds the rest.
                     self.head += left;
@@ -342,13 +391,21 @@ impl<'a> WriteQueue<'a> {
             }
             left -= rest;
             self.head = 0;
-            if let Some(None) = self.chunks.pop_front() {
-                if let Some(entry) = self.owned.pop_front() {
-                    Self::recycle_block(&mut self.spare, opts, entry);
-                }
-            }
+            self.pop_entry();
         }
         Ok(())
+    }
+
+    /// Pops the front entry, and its owned bytes if it is the mark of an owned entry.
+    fn pop_entry(&mut self) {
+        let Some(front) = self.chunks.pop_front() else {
+            return;
+        };
+        if front.is_empty() {
+            if let Some(entry) = self.owned.pop_front() {
+                Self::recycle_block(&mut self.spare, self.opts, entry);
+            }
+        }
     }
 
     /// Removes every queued byte and message mark without writing.
@@ -379,7 +436,7 @@ impl<'a> WriteQueue<'a> {
 
 /// The unwritten bytes of a queue, entry by entry; see [`WriteQueue::pieces`].
 pub(crate) struct Pieces<'q, 'a> {
-    chunks: std::collections::vec_deque::Iter<'q, Option<&'a [u8]>>,
+    chunks: std::collections::vec_deque::Iter<'q, Entry<'a>>,
     owned: std::collections::vec_deque::Iter<'q, Owned>,
     tail: Option<&'q [u8]>,
     /// Bytes to skip at the start of the next piece (the first one only).
@@ -391,9 +448,9 @@ impl<'q> Iterator for Pieces<'q, '_> {
 
     #[inline]
     fn next(&mut self) -> Option<&'q [u8]> {
-        let piece = match self.chunks.next() {
-            Some(Some(borrowed)) => borrowed,
-            Some(None) => self.owned.next()?.as_bytes(),
+        let piece: &[u8] = match self.chunks.next() {
+            Some(borrowed) if !borrowed.is_empty() => borrowed,
+            Some(_) => self.owned.next()?.as_bytes(),
             None => self.tail.take()?,
         };
         Some(&piece[std::mem::take(&mut self.head)..])
@@ -708,17 +765,16 @@ mod tests {
             queue.push_copy(b"head ");
             assert_eq!(queue.tail.as_ptr(), open, "no new block");
             queue.push_slice(&body);
+            assert_eq!(queue.tail.capacity(), 0, "sealed by push_slice");
             let mut expected = b"head ".to_vec();
             expected.extend(&body);
             assert_eq!(drain(&mut queue), expected);
+            assert_eq!(queue.tail.as_ptr(), open, "the sealed block is open again");
+            assert!(queue.tail.is_empty());
             idle = queue.recycle();
         }
         assert_eq!(idle.options(), opts);
-        assert_eq!(
-            idle.spare.len(),
-            4,
-            "the block sealed by push_slice came back"
-        );
+        assert_eq!(idle.spare.len(), 3);
     }
 
     #[test]
@@ -849,6 +905,96 @@ mod tests {
             "an over-claim is not recorded"
         );
         assert_eq!((queue.len(), queue.messages()), (2, 1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn borrowed_chunks_are_offered_as_stored() {
+        let data = vec![5u8; 4096];
+        let mut queue = WriteQueue::new();
+        assert!(queue.as_whole_list().is_none(), "empty");
+        for i in 0..IOV_MAX {
+            queue.push_slice(&data[i % 3..]);
+        }
+        let list: Vec<(usize, usize)> = queue
+            .as_whole_list()
+            .unwrap()
+            .iter()
+            .map(|s| (s.as_ptr() as usize, s.len()))
+            .collect();
+        let expected: Vec<(usize, usize)> = (0..IOV_MAX)
+            .map(|i| (data[i % 3..].as_ptr() as usize, data.len() - i % 3))
+            .collect();
+        assert_eq!(list, expected);
+        // One more is more than one call may offer.
+        queue.push_slice(&data);
+        assert!(queue.as_whole_list().is_none(), "IOV_MAX + 1 entries");
+        queue.clear();
+        // Anything owned or staged, or a partly written front, is not the list as stored.
+        queue.push_slice(&data);
+        queue.push_slice(b"tiny");
+        assert!(queue.as_whole_list().is_none(), "staged tail");
+        queue.push_slice(&data);
+        assert!(queue.as_whole_list().is_none(), "sealed staging block");
+        queue.clear();
+        queue.push(data.clone());
+        assert!(queue.as_whole_list().is_none(), "owned chunk");
+        queue.clear();
+        queue.push_slice(&data);
+        queue.push_slice(&data);
+        queue.consume(1).unwrap();
+        assert!(queue.as_whole_list().is_none(), "front partly written");
+        queue.consume(4095).unwrap();
+        assert_eq!(queue.as_whole_list().map(<[_]>::len), Some(1));
+    }
+
+    /// The first call of a flush takes its result as the loop would: an over-claim, a zero
+    /// and `WouldBlock` end it with nothing recorded, after one call; `EINTR` is retried.
+    #[test]
+    fn first_call_results_are_taken_as_the_loop_takes_them() {
+        fn fill<'a>(queue: &mut WriteQueue<'a>, data: &'a [u8]) {
+            for chunk in data.chunks(600) {
+                queue.push_slice(chunk);
+            }
+        }
+        let data = vec![1u8; 100 * 600];
+        for (results, kind, calls_made) in [
+            (vec![Ok(60_001)], io::ErrorKind::InvalidData, 1),
+            (vec![Ok(0)], io::ErrorKind::WriteZero, 1),
+            (
+                vec![Err(io::ErrorKind::WouldBlock.into())],
+                io::ErrorKind::WouldBlock,
+                1,
+            ),
+            (
+                vec![Err(io::ErrorKind::Interrupted.into()), Ok(0)],
+                io::ErrorKind::WriteZero,
+                2,
+            ),
+        ] {
+            let mut queue = WriteQueue::new();
+            fill(&mut queue, &data);
+            let mut w = Scripted(results);
+            let err = queue.write_to(&mut w).unwrap_err();
+            assert_eq!((err.kind(), err.transferred()), (kind, 0));
+            assert_eq!(queue.len(), data.len(), "nothing recorded");
+            assert!(w.0.is_empty(), "{calls_made} calls made");
+        }
+        // A short first call, then the loop from where it stopped.
+        let mut queue = WriteQueue::new();
+        fill(&mut queue, &data);
+        let mut w = ShortThenFail {
+            out: Vec::new(),
+            budget: 7,
+        };
+        let err = queue.write_to(&mut w).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.transferred()),
+            (io::ErrorKind::WouldBlock, 7)
+        );
+        w.budget = usize::MAX;
+        assert_eq!(queue.write_to(&mut w).unwrap(), data.len() - 7);
+        assert_eq!(w.out, data);
     }
 
     #[test]

@@ -436,21 +436,36 @@ mod fds {
     /// flush sends it in order.
     #[test]
     fn a_short_queue_that_the_first_call_cuts_resumes_exactly() {
-        // Undeclared: the call before the `fstat`; declared (a lie that makes it a plain
-        // `writev`): the call before the flush loop.
-        for opts in [
-            FdOptions::new().nonblocking(),
-            FdOptions::new().nonblocking().kind(FdKind::Other),
-        ] {
-            first_call_cut_short(&opts);
+        let head = vec![b'h'; 3000];
+        let body = vec![b'b'; 3000];
+        for kind in [None, Some(FdKind::Other)] {
+            first_call_cut_short(kind, &[&head, &body]);
         }
     }
 
-    fn first_call_cut_short(opts: &FdOptions) {
+    /// A queue of borrowed chunks is offered as the queue stores them (up to `IOV_MAX`
+    /// entries) by the first call of a flush whose writer may call alone; cut short, it
+    /// resumes exactly.
+    #[test]
+    fn a_queue_of_borrowed_chunks_that_the_first_call_cuts_resumes_exactly() {
+        let chunks: Vec<Vec<u8>> = (0..500).map(|i| content(i, 600 + i % 7)).collect();
+        let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        first_call_cut_short(Some(FdKind::Other), &chunks);
+    }
+
+    /// `kind`: none, for the call before the `fstat`; declared (a lie that makes it a plain
+    /// `writev`), for the call before the flush loop.
+    fn first_call_cut_short(kind: Option<FdKind>, chunks: &[&[u8]]) {
+        let declare = |opts: FdOptions| match kind {
+            Some(kind) => opts.kind(kind),
+            None => opts,
+        };
+        let opts = &declare(FdOptions::new().nonblocking());
+        let all = chunks.concat();
         let (mut r, w) = std::io::pipe().unwrap();
         rustix::io::ioctl_fionbio(&w, true).unwrap();
-        // Fill the pipe, then free one page: a 6000-byte write (more than PIPE_BUF, so not
-        // atomic) takes 4096 bytes and stops.
+        // Fill the pipe, then free one page: a write of more than that (more than PIPE_BUF,
+        // so not atomic) takes 4096 bytes and stops.
         let page = [0u8; 4096];
         let mut filled = 0;
         while let Ok(n) = rustix::io::write(&w, &page) {
@@ -461,16 +476,15 @@ mod fds {
         while freed < 4096 {
             freed += r.read(&mut buf[freed..]).unwrap();
         }
-        let head = vec![b'h'; 3000];
-        let body = vec![b'b'; 3000];
         let mut queue = WriteQueue::new();
-        queue.push_slice(&head);
-        queue.push_slice(&body);
+        for chunk in chunks {
+            queue.push_slice(chunk);
+        }
         let err = queue.write_to_fd(&w, opts).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err}");
         let sent = err.transferred();
-        assert!(sent > 0 && sent < 6000, "{sent}");
-        assert_eq!(queue.len(), 6000 - sent);
+        assert!(sent > 0 && sent < all.len(), "{sent}");
+        assert_eq!(queue.len(), all.len() - sent);
         // Drain what was there before, then take ours.
         let mut got = Vec::new();
         let mut old = filled - 4096;
@@ -478,26 +492,45 @@ mod fds {
             let n = r.read(&mut buf[..old.min(4096)]).unwrap();
             old -= n;
         }
-        assert_eq!(queue.write_to_fd(&w, opts).unwrap(), 6000 - sent);
+        // The rest, as a reader takes it (a queue of many chunks is more than the pipe
+        // holds): the flush waits for room on `EAGAIN`.
+        let reader = thread::spawn(move || {
+            r.read_to_end(&mut got).unwrap();
+            got
+        });
+        let waiting = declare(FdOptions::new().timeout(Duration::from_secs(60)));
+        assert_eq!(queue.write_to_fd(&w, &waiting).unwrap(), all.len() - sent);
         drop(w);
-        r.read_to_end(&mut got).unwrap();
-        assert_eq!(got, [head, body].concat());
+        assert_eq!(reader.join().unwrap(), all);
+    }
+
+    /// A queue of either shape (a short one with a staged chunk, or borrowed chunks offered
+    /// as stored) with every kind of first call.
+    fn failing_queues(big: &[u8]) -> [(WriteQueue<'_>, usize); 2] {
+        let mut short = WriteQueue::new();
+        short.push("status\n");
+        short.push(vec![b'.'; 100]);
+        let mut borrowed = WriteQueue::new();
+        for chunk in big.chunks(1000) {
+            borrowed.push_slice(chunk);
+        }
+        [(short, 107), (borrowed, big.len())]
     }
 
     #[test]
-    fn a_short_queue_to_a_socket_whose_peer_is_gone_is_a_broken_pipe() {
+    fn a_queue_to_a_socket_whose_peer_is_gone_is_a_broken_pipe() {
         let (a, b) = UnixStream::pair().unwrap();
         drop(b);
+        let big = vec![b'x'; 200_000];
         for opts in [FdOptions::new(), FdOptions::new().kind(FdKind::Socket)] {
-            let mut queue = WriteQueue::new();
-            queue.push("status\n");
-            queue.push(vec![b'.'; 100]);
-            let err = queue.write_to_fd(&a, &opts).unwrap_err();
-            assert_eq!(
-                (err.kind(), err.transferred()),
-                (io::ErrorKind::BrokenPipe, 0)
-            );
-            assert_eq!(queue.len(), 107);
+            for (mut queue, len) in failing_queues(&big) {
+                let err = queue.write_to_fd(&a, &opts).unwrap_err();
+                assert_eq!(
+                    (err.kind(), err.transferred()),
+                    (io::ErrorKind::BrokenPipe, 0)
+                );
+                assert_eq!(queue.len(), len);
+            }
         }
     }
 
@@ -507,16 +540,16 @@ mod fds {
             .write(true)
             .open("/dev/full")
             .unwrap();
+        let big = vec![b'x'; 200_000];
         for opts in [FdOptions::new(), FdOptions::new().kind(FdKind::Other)] {
-            let mut queue = WriteQueue::new();
-            queue.push("abc");
-            queue.push(vec![1u8; 4096]);
-            let err = queue.write_to_fd(&file, &opts).unwrap_err();
-            assert_eq!(
-                (err.kind(), err.transferred()),
-                (io::ErrorKind::StorageFull, 0)
-            );
-            assert_eq!(queue.len(), 4099);
+            for (mut queue, len) in failing_queues(&big) {
+                let err = queue.write_to_fd(&file, &opts).unwrap_err();
+                assert_eq!(
+                    (err.kind(), err.transferred()),
+                    (io::ErrorKind::StorageFull, 0)
+                );
+                assert_eq!(queue.len(), len);
+            }
         }
     }
 
