@@ -147,12 +147,6 @@ impl Error {
     pub fn into_parts(self) -> (io::Error, usize) {
         (self.source, self.transferred)
     }
-
-    /// The same error of a call that wrote `earlier` bytes before the part that failed.
-    pub(crate) fn after(mut self, earlier: usize) -> Self {
-        self.transferred += earlier;
-        self
-    }
 }
 
 impl fmt::Debug for Error {

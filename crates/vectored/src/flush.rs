@@ -5,17 +5,19 @@ use std::io::{self, IoSlice, Write};
 use arrayvec::ArrayVec;
 
 use crate::cursor::Gather;
-use crate::driver::{drive, message_calls, writes, Messages};
-use crate::error::{Error, Result};
+use crate::driver::{drive, message_calls, writes_after, Messages};
+#[cfg(unix)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::limits::{IOV_MAX, MAX_BYTES_PER_CALL};
 use crate::queue::{Pieces, WriteQueue};
-use crate::step::{Direction, NoWait, Retry, Step};
+use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
     crate::driver::drive_fd_write,
     crate::fd::{FdOptions, FdWriter},
-    std::os::fd::{AsFd, BorrowedFd},
+    std::os::fd::AsFd,
 };
 
 impl<'a> WriteQueue<'a> {
@@ -40,22 +42,20 @@ impl<'a> WriteQueue<'a> {
     pub fn write_to<W: Write + ?Sized>(&mut self, writer: &mut W) -> Result<usize> {
         // One call of everything first, as `write_all` makes it: the common flush is that
         // call and nothing else.
-        let done = self.whole_first_call(&mut NoWait, |slices, bytes| {
+        let first = self.whole_first_call(|slices, bytes| {
             (bytes <= MAX_BYTES_PER_CALL).then(|| writer.write_vectored(slices))
-        })?;
-        if self.is_empty() {
+        });
+        if let Some(done) = self.took_everything(first.as_ref()) {
             return Ok(done);
         }
         self.flush_with(MAX_BYTES_PER_CALL, |gather| {
             drive(
                 gather,
                 Direction::Write,
-                writes(|window, _| writer.write_vectored(window)),
+                writes_after(first, |window, _| writer.write_vectored(window)),
                 &mut NoWait,
             )
         })
-        .map(|n| n + done)
-        .map_err(|e| e.after(done))
     }
 
     /// Writes every queued byte to a file descriptor, like
@@ -63,7 +63,12 @@ impl<'a> WriteQueue<'a> {
     /// `poll(2)` on `EAGAIN` within the deadline of `opts`, `EINTR` retried. Like it too, a
     /// short queue (at most 16 iovecs and 8 KiB) is first offered whole with one
     /// `pwritev2(RWF_NOSIGNAL)` before the fd's kind is found, where the kernel has that flag
-    /// and `opts` declares no kind: a small response costs one system call.
+    /// and `opts` declares no kind: a small response costs one system call. Otherwise, where
+    /// the fd's write call needs no `SIGPIPE` mask and no pacing (sockets, files, devices,
+    /// and pipes on Linux kernels with `RWF_NOSIGNAL` when the
+    /// [`WriteSizing`](crate::WriteSizing) is not automatic), a queue that one call may
+    /// offer whole is offered by that call before any loop is set up: borrowed chunks (up
+    /// to [`IOV_MAX`](crate::IOV_MAX) of them) as the queue stores them, with no list built.
     ///
     /// # Examples
     ///
@@ -97,101 +102,90 @@ impl<'a> WriteQueue<'a> {
         // a short list (`fd::unclassified_first_call`): a small response flushed with the
         // default options costs one system call, not an `fstat` and a loop as well. (A
         // declared kind makes no such call: its writer needs no `fstat`.)
-        let done = if opts.declared_kind().is_none() {
-            self.unclassified_first_call(fd, opts)?
-        } else {
-            0
-        };
-        if self.is_empty() {
-            return Ok(done);
+        let mut first = None;
+        if opts.declared_kind().is_none() {
+            first = self
+                .whole_first_call(|slices, _| crate::fd::unclassified_first_call(fd, slices, opts));
+            if let Some(done) = self.took_everything(first.as_ref()) {
+                return Ok(done);
+            }
         }
-        let writer = FdWriter::new(fd, opts).map_err(|e| Error::new(e, done))?;
-        // A queue that one call of this writer may offer whole (no SIGPIPE mask or pacer to
-        // set up) is offered by that call before the flush loop is set up: a header and a
-        // body, or a list of borrowed chunks offered as the queue stores them, one call and
-        // nothing else.
-        let done = if writer.may_call_alone() {
-            let room = writer.bytes_per_call();
-            let mut retry = FirstCall(opts);
-            done + self
-                .whole_first_call(&mut retry, |slices, bytes| {
-                    (bytes <= room).then(|| writer.write_whole(slices))
-                })
-                .map_err(|e| e.after(done))?
-        } else {
-            done
+        let writer = match FdWriter::new(fd, opts) {
+            Ok(writer) => writer,
+            Err(e) => {
+                // The first call's bytes, if it wrote some, are written: recorded as such.
+                let done = match first {
+                    Some(Ok(n)) if n <= self.len() => n,
+                    _ => 0,
+                };
+                self.commit(done);
+                return Err(Error::new(e, done));
+            }
         };
-        if self.is_empty() {
-            return Ok(done);
+        // Otherwise a queue that one call of this writer may offer whole (no SIGPIPE mask
+        // or pacer to set up) is offered by that call before the flush loop is set up: a
+        // header and a body, or a list of borrowed chunks offered as the queue stores them,
+        // one call and nothing else.
+        if first.is_none() && writer.may_call_alone() {
+            let room = writer.bytes_per_call();
+            first = self.whole_first_call(|slices, bytes| {
+                (bytes <= room).then(|| writer.write_whole(slices))
+            });
+            if let Some(done) = self.took_everything(first.as_ref()) {
+                return Ok(done);
+            }
         }
         self.flush_with(writer.bytes_per_call(), |gather| {
             drive_fd_write(
                 &writer,
                 gather,
-                writes(|window, _| writer.write(window)),
+                writes_after(first, |window, _| writer.write(window)),
                 opts,
             )
-        })
-        .map(|n| n + done)
-        .map_err(|e| e.after(done))
-    }
-
-    /// The first call of [`write_to_fd`](Self::write_to_fd) for a queue of at most 16
-    /// iovecs, made before the fd's kind is known (see `fd::unclassified_first_call` for
-    /// when it is made).
-    #[cfg(unix)]
-    fn unclassified_first_call(&mut self, fd: BorrowedFd<'_>, opts: &FdOptions) -> Result<usize> {
-        self.whole_first_call(&mut FirstCall(opts), |slices, _| {
-            crate::fd::unclassified_first_call(fd, slices, opts)
         })
     }
 
     /// One write call of every queued byte, before a flush loop is set up: `call` gets the
     /// queue as one list and its bytes and makes one write call of all of it, or none
-    /// (`None`). The list is the queue's own entries when it holds only borrowed chunks
-    /// ([`as_whole_list`](WriteQueue::as_whole_list), up to `IOV_MAX`), else a copy of at
-    /// most 16 iovecs; a longer queue gets no call. The result is taken as the flush loops
-    /// take theirs ([`Step::of`]): the bytes written are consumed and returned, `EINTR`
-    /// and `EAGAIN` go to `retry` (`Ok(0)`: the loop goes on), any other error (or an
-    /// over-claim) ends the flush with nothing written.
+    /// (`None`), and its result is returned. The list is the queue's own entries when it
+    /// holds only borrowed chunks ([`as_whole_list`](WriteQueue::as_whole_list), up to
+    /// `IOV_MAX`), else a copy of at most 16 iovecs; a longer queue gets no call. Unless it
+    /// took everything ([`took_everything`](Self::took_everything)), the result is the
+    /// flush loop's first ([`writes_after`]): `call` must offer no more than the loop's
+    /// first window would (`IOV_MAX` iovecs and the loop's byte cap).
     fn whole_first_call(
         &mut self,
-        retry: &mut impl Retry,
         call: impl FnOnce(&[IoSlice<'_>], usize) -> Option<io::Result<usize>>,
-    ) -> Result<usize> {
+    ) -> Option<io::Result<usize>> {
         const SHORT: usize = 16;
         let len = self.len();
         if len == 0 {
-            return Ok(0);
+            return None;
         }
         #[cfg(unix)]
         let whole = self.as_whole_list();
         #[cfg(not(unix))]
         let whole: Option<&[IoSlice<'_>]> = None;
-        let result = if let Some(list) = whole {
+        if let Some(list) = whole {
             call(list, len)
         } else if self.iovecs() <= SHORT {
             let slices: ArrayVec<IoSlice<'_>, SHORT> = self.pieces().map(IoSlice::new).collect();
             call(&slices, len)
         } else {
             None
-        };
-        let Some(result) = result else {
-            return Ok(0);
-        };
-        let failure = match Step::of(result, Direction::Write, len, |n| self.consume(n)) {
-            Step::Progress => return Ok(len - self.len()),
-            Step::Interrupted => match retry.interrupted() {
-                Ok(()) => return Ok(0),
-                Err(e) => e,
-            },
-            Step::NotReady(e) => match retry.not_ready(e) {
-                Ok(()) => return Ok(0),
-                Err(e) => e,
-            },
-            Step::Failed(e) => e,
-        };
-        Err(Error::new(failure, 0))
+        }
+    }
+
+    /// Whether a first call (`first`, made on the whole queue) wrote every queued byte; if
+    /// so, they are consumed and their count returned.
+    fn took_everything(&mut self, first: Option<&io::Result<usize>>) -> Option<usize> {
+        match first {
+            Some(&Ok(n)) if n == self.len() => {
+                self.commit(n);
+                Some(n)
+            }
+            _ => None,
+        }
     }
 
     /// Runs a stream flush over the queued bytes in windows of at most `max_bytes`, then
@@ -343,20 +337,5 @@ impl<'a> WriteQueue<'a> {
         // A message is one call whatever the write-sizing cap: it is never split.
         let step = message_calls(|window| writer.write_whole(window));
         drive_fd_write(&writer, &mut Messages::new(self), step, opts)
-    }
-}
-
-/// The retry policy of a flush's first call to an fd: `EINTR` runs the caller's hook, and
-/// `EAGAIN` is left to the flush loop, which waits as `opts` say.
-#[cfg(unix)]
-struct FirstCall<'o>(&'o FdOptions);
-
-#[cfg(unix)]
-impl Retry for FirstCall<'_> {
-    fn interrupted(&mut self) -> io::Result<()> {
-        self.0.interrupted()
-    }
-    fn not_ready(&mut self, _: io::Error) -> io::Result<()> {
-        Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use std::io::{IoSlice, Write};
 
 use crate::cursor::IoCursor;
-use crate::driver::{drive, writes};
+use crate::driver::{drive, writes_after};
 #[cfg(unix)]
 use crate::error::Error;
 use crate::error::Result;
@@ -13,7 +13,7 @@ use crate::step::{Direction, NoWait};
 #[cfg(unix)]
 use {
     crate::cursor::{Staging, SMALL},
-    crate::driver::{drive_fd_write, Source},
+    crate::driver::{drive_fd_write, writes, Source},
     crate::fd::{FdOptions, FdWriter},
     std::os::fd::{AsFd, BorrowedFd},
 };
@@ -101,19 +101,12 @@ fn whole_list<'l, 'b>(bufs: &'l [IoSlice<'b>]) -> Option<(&'l [IoSlice<'b>], usi
 fn write_all_from<W: Write + ?Sized, const N: usize>(
     writer: &mut W,
     cursor: &mut IoCursor<'_, N>,
-    mut first: Option<std::io::Result<usize>>,
+    first: Option<std::io::Result<usize>>,
 ) -> Result<usize> {
-    let mut step = writes(|window, _| writer.write_vectored(window));
     drive(
         cursor,
         Direction::Write,
-        |cursor: &mut IoCursor<'_, N>| match first.take() {
-            Some(result) => {
-                cursor.window();
-                Some(result)
-            }
-            None => step(cursor),
-        },
+        writes_after(first, |window, _| writer.write_vectored(window)),
         &mut NoWait,
     )
 }
@@ -397,17 +390,10 @@ fn write_all_fd_with<const N: usize>(
                 }
             }
         }
-        let mut step = writes(|window, _| writer.write(window));
         drive_fd_write(
             writer,
             cursor,
-            |cursor: &mut IoCursor<'_, N>| match first.take() {
-                Some(result) => {
-                    cursor.window();
-                    Some(result)
-                }
-                None => step(cursor),
-            },
+            writes_after(first, |window, _| writer.write(window)),
             opts,
         )
     }

@@ -243,6 +243,24 @@ pub(crate) fn writes<S: WriteSource>(
     }
 }
 
+/// [`writes`] for a loop whose first call was made already, on the source's whole first
+/// window, with the result `first` (if given): that result is taken as the first turn's.
+#[inline]
+pub(crate) fn writes_after<S: WriteSource>(
+    mut first: Option<io::Result<usize>>,
+    write: impl FnMut(&[IoSlice<'_>], usize) -> io::Result<usize>,
+) -> impl FnMut(&mut S) -> Option<io::Result<usize>> {
+    let mut step = writes(write);
+    move |source| match first.take() {
+        Some(result) => {
+            // The window the call was made on, so that the result is counted against it.
+            source.write_window();
+            Some(result)
+        }
+        None => step(source),
+    }
+}
+
 /// The transfer step of a read loop: `read` makes one call with the window and the bytes
 /// transferred so far (for positional reads).
 #[inline]
