@@ -5,10 +5,12 @@ and `vectored-queue-fd`'s over the same best) is taken in every report, and the 
 those ratios is what is counted. One grid on a shared 2-CPU machine moves a cell across a
 threshold easily; the median of three does so less.
 
-    python3 docs/bench/no_regret_median.py LABEL=REPORT.json[,REPORT.json...] ...
+    python3 docs/bench/no_regret_median.py [--show STRATEGY] LABEL=REPORT.json[,REPORT.json...] ...
 
 Prints, per label: cells whose median ratio is above 1.10 (library best) and above 1.15 (each
-of the two fd strategies), the worst cell of each, and the cells above 1.10.
+of the two fd strategies), the worst cell of each, and the cells above 1.10. With `--show
+STRATEGY` (repeatable), also every cell's median ratio of that strategy to the cell's best,
+one column per label.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ LIBRARY = ("vectored-write-all", "vectored-write-all-fd", "vectored-queue", "vec
 FD_STRATEGIES = ("vectored-write-all-fd", "vectored-queue-fd")
 
 
-def ratios(path: str) -> dict[tuple[str, str, str], dict[str, float]]:
+def ratios(path: str, shown: tuple[str, ...] = ()) -> dict[tuple[str, str, str], dict[str, float]]:
     with open(path) as report:
         data = json.load(report)
     out: dict[tuple[str, str, str], dict[str, float]] = {}
@@ -36,7 +38,7 @@ def ratios(path: str) -> dict[tuple[str, str, str], dict[str, float]]:
         regime = cell["regime"]
         key = (cell["workload"], cell["target"], f"{regime['reader']}/busy {regime['busy']}")
         row = {"library": min(library) / best}
-        for strategy in FD_STRATEGIES:
+        for strategy in (*FD_STRATEGIES, *shown):
             if strategy in medians:
                 row[strategy] = medians[strategy] / best
         out[key] = row
@@ -44,9 +46,15 @@ def ratios(path: str) -> dict[tuple[str, str, str], dict[str, float]]:
 
 
 def main() -> None:
-    for arg in sys.argv[1:]:
+    args = sys.argv[1:]
+    shown: list[str] = []
+    while args and args[0] == "--show":
+        shown.append(args[1])
+        args = args[2:]
+    columns: dict[str, dict[tuple[str, str, str], dict[str, float]]] = {}
+    for arg in args:
         label, paths = arg.split("=", 1)
-        runs = [ratios(path) for path in paths.split(",")]
+        runs = [ratios(path, tuple(shown)) for path in paths.split(",")]
         keys = set(runs[0]).intersection(*runs[1:])
         median: dict[tuple[str, str, str], dict[str, float]] = {}
         for key in keys:
@@ -65,6 +73,16 @@ def main() -> None:
         for value, key in sorted(((row["library"], key) for key, row in median.items()
                                   if row["library"] > 1.10), reverse=True):
             print(f"    library {value:.2f}  {key[0]} -> {key[1]} ({key[2]})")
+        columns[label] = median
+    for strategy in shown:
+        labels = list(columns)
+        print(f"{strategy}, per-cell median ratio to the cell's best: " + "  ".join(labels))
+        keys = sorted(set().union(*(set(c) for c in columns.values())),
+                      key=lambda k: (k[2], k[1], k[0]))
+        for key in keys:
+            values = [columns[label].get(key, {}).get(strategy) for label in labels]
+            cells = "  ".join(f"{v:6.2f}" if v is not None else "     -" for v in values)
+            print(f"  {key[0]:>12} -> {key[1]:<12} ({key[2]})  {cells}")
 
 
 if __name__ == "__main__":
