@@ -113,9 +113,10 @@ impl<'a> WriteQueue<'a> {
             ..
         } = self;
         // `chunks` is empty: only its allocation is reused (an in-place collect).
-        let chunks: Vec<Entry<'b>> = Vec::from(chunks).into_iter().map(|_| entry(&[])).collect();
+        let chunks: Vec<Entry<'b>> = chunks.into_iter().map(|_| entry(&[])).collect();
         WriteQueue {
-            chunks: chunks.into(),
+            chunks,
+            front: 0,
             owned,
             tail,
             head: 0,
@@ -174,7 +175,7 @@ impl<'a> WriteQueue<'a> {
     #[inline(never)]
     pub(super) fn push_borrowed(&mut self, bytes: &'a [u8]) {
         self.seal_tail();
-        self.chunks.push_back(entry(bytes));
+        self.chunks.push(entry(bytes));
     }
 
     /// Appends an owned chunk passed by reference, after everything staged so far.
@@ -186,7 +187,7 @@ impl<'a> WriteQueue<'a> {
     /// Appends `owned` and the empty entry that marks its place.
     fn push_owned_entry(&mut self, owned: Owned) {
         self.owned.push_back(owned);
-        self.chunks.push_back(entry(&[]));
+        self.chunks.push(entry(&[]));
     }
 
     /// Returns a sealed staging block to the spare list, if it is worth keeping: while the

@@ -69,10 +69,13 @@ pub use options::QueueOptions;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct WriteQueue<'a> {
-    /// Sealed entries, in order: a borrowed chunk (never empty), or an empty entry for the
-    /// next owned one in `owned`. On Unix they are iovecs, so a queue of borrowed chunks is
-    /// offered to the kernel as it is stored (`with_whole_list`).
-    chunks: VecDeque<Entry<'a>>,
+    /// Sealed entries, in order, from `front` (those before it are written): a borrowed
+    /// chunk (never empty), or an empty entry for the next owned one in `owned`. On Unix
+    /// they are iovecs, so a queue of borrowed chunks is offered to the kernel as it is
+    /// stored (`as_whole_list`). A `Vec`, not a deque: a push is a store and a length.
+    chunks: Vec<Entry<'a>>,
+    /// The first unwritten entry of `chunks`.
+    front: usize,
     /// The owned entries, in order.
     owned: VecDeque<Owned>,
     /// The open staging block, logically after `chunks`: small chunks are appended here.
@@ -144,7 +147,8 @@ impl<'a> WriteQueue<'a> {
     /// ```
     pub fn with_options(opts: QueueOptions) -> Self {
         Self {
-            chunks: VecDeque::new(),
+            chunks: Vec::new(),
+            front: 0,
             owned: VecDeque::new(),
             tail: Vec::new(),
             head: 0,
@@ -213,7 +217,7 @@ impl<'a> WriteQueue<'a> {
     /// ```
     #[must_use]
     pub fn iovecs(&self) -> usize {
-        self.chunks.len() + usize::from(!self.tail.is_empty())
+        self.chunks.len() - self.front + usize::from(!self.tail.is_empty())
     }
 
     /// Appends a chunk: copied into the staging arena if shorter than the copy threshold,
@@ -272,7 +276,7 @@ impl<'a> WriteQueue<'a> {
                 self.stage_in_new_block(bytes);
             }
         } else if self.tail.is_empty() && len > 0 {
-            self.chunks.push_back(entry(bytes));
+            self.chunks.push(entry(bytes));
         } else if len > 0 {
             self.push_borrowed(bytes);
         }
@@ -282,7 +286,7 @@ impl<'a> WriteQueue<'a> {
     /// The unwritten bytes, entry by entry, in order; none is empty.
     pub(crate) fn pieces(&self) -> Pieces<'_, 'a> {
         Pieces {
-            chunks: self.chunks.iter(),
+            chunks: self.chunks[self.front..].iter(),
             owned: self.owned.iter(),
             tail: Some(&self.tail[..]).filter(|t| !t.is_empty()),
             head: self.head,
@@ -321,12 +325,10 @@ impl<'a> WriteQueue<'a> {
     /// chunks only (nothing owned or staged), none of them partly written, at most
     /// [`IOV_MAX`](crate::IOV_MAX) of them. A write call of it needs no window built.
     #[cfg(unix)]
-    pub(crate) fn as_whole_list(&mut self) -> Option<&[IoSlice<'a>]> {
+    pub(crate) fn as_whole_list(&self) -> Option<&[IoSlice<'a>]> {
         let borrowed_only = self.owned.is_empty() && self.tail.is_empty() && self.head == 0;
-        if !borrowed_only || self.chunks.is_empty() || self.chunks.len() > crate::IOV_MAX {
-            return None;
-        }
-        Some(self.chunks.make_contiguous())
+        let list = &self.chunks[self.front..];
+        (borrowed_only && !list.is_empty() && list.len() <= crate::IOV_MAX).then_some(list)
     }
 
     /// Drops the first `n` queued bytes, as written by a call of your own.
@@ -357,6 +359,7 @@ impl<'a> WriteQueue<'a> {
             self.head = 0;
             self.tail.clear();
             self.chunks.clear();
+            self.front = 0;
             // The next batch starts again from the first block size.
             self.next_block = opts.arena_bytes();
             for entry in self.owned.drain(..) {
@@ -375,7 +378,7 @@ impl<'a> WriteQueue<'a> {
         }
         let mut left = n;
         while left > 0 {
-            let front = match self.chunks.front() {
+            let front = match self.chunks.get(self.front) {
                 Some(borrowed) if !borrowed.is_empty() => borrowed.len(),
                 Some(_) => self.owned.front().map_or(0, |o| o.as_bytes().len()),
                 None => {
@@ -396,15 +399,23 @@ impl<'a> WriteQueue<'a> {
         Ok(())
     }
 
-    /// Pops the front entry, and its owned bytes if it is the mark of an owned entry.
+    /// Pops the front entry, and its owned bytes if it is the mark of an owned entry. The
+    /// written entries are dropped from `chunks` once they are at least half of it (and
+    /// 1024), so a queue that is never emptied keeps its list bounded, at amortised O(1)
+    /// per entry.
     fn pop_entry(&mut self) {
-        let Some(front) = self.chunks.pop_front() else {
+        let Some(front) = self.chunks.get(self.front) else {
             return;
         };
         if front.is_empty() {
             if let Some(entry) = self.owned.pop_front() {
                 Self::recycle_block(&mut self.spare, self.opts, entry);
             }
+        }
+        self.front += 1;
+        if self.front >= 1024 && 2 * self.front >= self.chunks.len() {
+            self.chunks.drain(..self.front);
+            self.front = 0;
         }
     }
 
@@ -436,7 +447,7 @@ impl<'a> WriteQueue<'a> {
 
 /// The unwritten bytes of a queue, entry by entry; see [`WriteQueue::pieces`].
 pub(crate) struct Pieces<'q, 'a> {
-    chunks: std::collections::vec_deque::Iter<'q, Entry<'a>>,
+    chunks: std::slice::Iter<'q, Entry<'a>>,
     owned: std::collections::vec_deque::Iter<'q, Owned>,
     tail: Option<&'q [u8]>,
     /// Bytes to skip at the start of the next piece (the first one only).
@@ -946,6 +957,34 @@ mod tests {
         assert!(queue.as_whole_list().is_none(), "front partly written");
         queue.consume(4095).unwrap();
         assert_eq!(queue.as_whole_list().map(<[_]>::len), Some(1));
+    }
+
+    /// A queue that is never emptied (a slow peer, written as fast as it is filled) keeps its
+    /// list of entries bounded: written entries are dropped once they are half of it.
+    #[test]
+    fn a_queue_never_emptied_keeps_its_entries_bounded() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(600 * 64).collect();
+        let chunks: Vec<&[u8]> = data.chunks(600).collect();
+        let mut queue = WriteQueue::new();
+        queue.push_slice(chunks[0]);
+        let mut expected = chunks[0].to_vec();
+        let mut written: Vec<u8> = Vec::new();
+        for i in 1..20_000 {
+            let chunk = chunks[i % chunks.len()];
+            queue.push_slice(chunk);
+            expected.extend_from_slice(chunk);
+            // Write a little less than was pushed, sometimes inside an entry.
+            let n = 600 - (i % 3);
+            written.extend(queue.pieces().flatten().take(n));
+            queue.consume(n).unwrap();
+            assert!(
+                queue.chunks.len() <= 2 * 1024 + 2 * 100,
+                "{}",
+                queue.chunks.len()
+            );
+        }
+        written.extend(queue.pieces().flatten());
+        assert_eq!(written, expected);
     }
 
     /// The first call of a flush takes its result as the loop would: an over-claim, a zero
