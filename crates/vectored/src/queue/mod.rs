@@ -619,6 +619,13 @@ mod tests {
         queue.push("abc");
         queue.push("defghij");
         queue.push("k");
+        short_call_then_the_rest(&mut queue, b"abcdefghijk");
+    }
+
+    /// Flushes `queue` into a writer that takes 7 bytes (5 per call) and then refuses with
+    /// `WouldBlock`, checks the error and what is left, then flushes the rest; the writer
+    /// must have got exactly `expected`.
+    fn short_call_then_the_rest(queue: &mut WriteQueue<'_>, expected: &[u8]) {
         let mut w = ShortThenFail {
             out: Vec::new(),
             budget: 7,
@@ -628,10 +635,10 @@ mod tests {
             (err.kind(), err.transferred()),
             (io::ErrorKind::WouldBlock, 7)
         );
-        assert_eq!(queue.len(), 4);
+        assert_eq!(queue.len(), expected.len() - 7);
         w.budget = usize::MAX;
-        assert_eq!(queue.write_to(&mut w).unwrap(), 4);
-        assert_eq!(w.out, b"abcdefghijk");
+        assert_eq!(queue.write_to(&mut w).unwrap(), expected.len() - 7);
+        assert_eq!(w.out, expected);
     }
 
     #[test]
@@ -1019,21 +1026,10 @@ mod tests {
             assert_eq!(queue.len(), data.len(), "nothing recorded");
             assert!(w.0.is_empty(), "{calls_made} calls made");
         }
-        // A short first call, then the loop from where it stopped.
+        // A short first call (of the list as stored), then the loop from where it stopped.
         let mut queue = WriteQueue::new();
         fill(&mut queue, &data);
-        let mut w = ShortThenFail {
-            out: Vec::new(),
-            budget: 7,
-        };
-        let err = queue.write_to(&mut w).unwrap_err();
-        assert_eq!(
-            (err.kind(), err.transferred()),
-            (io::ErrorKind::WouldBlock, 7)
-        );
-        w.budget = usize::MAX;
-        assert_eq!(queue.write_to(&mut w).unwrap(), data.len() - 7);
-        assert_eq!(w.out, data);
+        short_call_then_the_rest(&mut queue, &data);
     }
 
     #[test]

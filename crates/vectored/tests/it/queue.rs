@@ -308,6 +308,7 @@ fn tiny_records_coalesce_into_few_iovecs() {
 mod fds {
     use super::*;
     use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsFd;
     use std::os::unix::net::{UnixDatagram, UnixStream};
     use std::thread;
     use std::time::Duration;
@@ -504,34 +505,32 @@ mod fds {
         assert_eq!(reader.join().unwrap(), all);
     }
 
-    /// A queue of either shape (a short one with a staged chunk, or borrowed chunks offered
-    /// as stored) with every kind of first call.
-    fn failing_queues(big: &[u8]) -> [(WriteQueue<'_>, usize); 2] {
-        let mut short = WriteQueue::new();
-        short.push("status\n");
-        short.push(vec![b'.'; 100]);
-        let mut borrowed = WriteQueue::new();
-        for chunk in big.chunks(1000) {
-            borrowed.push_slice(chunk);
+    /// A flush of a queue of either shape (a short one with a staged chunk, or borrowed
+    /// chunks offered as stored), with the kind undeclared or declared, fails with `kind`
+    /// before any byte and keeps everything queued.
+    fn failed_flushes_keep_everything(fd: impl AsFd, declared: FdKind, kind: io::ErrorKind) {
+        let big = vec![b'x'; 200_000];
+        for opts in [FdOptions::new(), FdOptions::new().kind(declared)] {
+            let mut short = WriteQueue::new();
+            short.push("status\n");
+            short.push(vec![b'.'; 100]);
+            let mut borrowed = WriteQueue::new();
+            for chunk in big.chunks(1000) {
+                borrowed.push_slice(chunk);
+            }
+            for (mut queue, len) in [(short, 107), (borrowed, big.len())] {
+                let err = queue.write_to_fd(fd.as_fd(), &opts).unwrap_err();
+                assert_eq!((err.kind(), err.transferred()), (kind, 0), "{opts:?}");
+                assert_eq!(queue.len(), len);
+            }
         }
-        [(short, 107), (borrowed, big.len())]
     }
 
     #[test]
     fn a_queue_to_a_socket_whose_peer_is_gone_is_a_broken_pipe() {
         let (a, b) = UnixStream::pair().unwrap();
         drop(b);
-        let big = vec![b'x'; 200_000];
-        for opts in [FdOptions::new(), FdOptions::new().kind(FdKind::Socket)] {
-            for (mut queue, len) in failing_queues(&big) {
-                let err = queue.write_to_fd(&a, &opts).unwrap_err();
-                assert_eq!(
-                    (err.kind(), err.transferred()),
-                    (io::ErrorKind::BrokenPipe, 0)
-                );
-                assert_eq!(queue.len(), len);
-            }
-        }
+        failed_flushes_keep_everything(&a, FdKind::Socket, io::ErrorKind::BrokenPipe);
     }
 
     #[test]
@@ -540,17 +539,7 @@ mod fds {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let big = vec![b'x'; 200_000];
-        for opts in [FdOptions::new(), FdOptions::new().kind(FdKind::Other)] {
-            for (mut queue, len) in failing_queues(&big) {
-                let err = queue.write_to_fd(&file, &opts).unwrap_err();
-                assert_eq!(
-                    (err.kind(), err.transferred()),
-                    (io::ErrorKind::StorageFull, 0)
-                );
-                assert_eq!(queue.len(), len);
-            }
-        }
+        failed_flushes_keep_everything(&file, FdKind::Other, io::ErrorKind::StorageFull);
     }
 
     #[test]
