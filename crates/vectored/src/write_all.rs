@@ -12,7 +12,7 @@ use crate::step::{Direction, NoWait};
 
 #[cfg(unix)]
 use {
-    crate::cursor::{Staging, SMALL},
+    crate::cursor::Staging,
     crate::driver::{drive_fd_write, writes, Source},
     crate::fd::{FdOptions, FdWriter},
     std::os::fd::{AsFd, BorrowedFd},
@@ -317,8 +317,9 @@ fn write_all_fd_with<const N: usize>(
     mut first: Option<std::io::Result<usize>>,
 ) -> Result<usize> {
     cursor.limit_bytes(writer.bytes_per_call());
-    if writer.copies() && opts.coalesces() {
-        let mut staging = Staging::new();
+    if writer.stages(opts) {
+        let mut staging = Staging::below(writer.stage_below());
+        let small = staging.small();
         let mut source = Extending {
             cursor,
             offered: 0,
@@ -339,14 +340,14 @@ fn write_all_fd_with<const N: usize>(
                     source.extra = 0;
                     return Some(result);
                 }
-                let extend = if bytes < budget && ends_small(window) {
+                let extend = if bytes < budget && ends_small(window, small) {
                     (budget - bytes).min(EXTEND_MAX).min(room - bytes)
                 } else {
                     0
                 };
                 if after
                     .first()
-                    .is_some_and(|next| next.len() < SMALL && next.len() <= extend)
+                    .is_some_and(|next| next.len() < small && next.len() <= extend)
                 {
                     let (mut extra, mut extra_bytes) = (0, 0);
                     let result = writer.counted(|| {
@@ -406,11 +407,11 @@ fn write_all_fd_with<const N: usize>(
 #[cfg(unix)]
 const EXTEND_MAX: usize = 256 * 1024;
 
-/// Whether the window ends with a small buffer, so that small buffers after it extend its
-/// last run without adding a descriptor.
+/// Whether the window ends with a buffer shorter than `small`, so that small buffers after
+/// it extend its last run without adding a descriptor.
 #[cfg(unix)]
-fn ends_small(window: &[IoSlice<'_>]) -> bool {
-    window.last().is_some_and(|last| last.len() < SMALL)
+fn ends_small(window: &[IoSlice<'_>], small: usize) -> bool {
+    window.last().is_some_and(|last| last.len() < small)
 }
 
 /// A write-all cursor whose calls may also take small buffers past its window (see

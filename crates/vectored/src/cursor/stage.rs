@@ -17,9 +17,10 @@ use arrayvec::ArrayVec;
 use crate::copy::copy_bytes;
 use crate::limits::IOV_MAX;
 
-/// Buffers shorter than this are copied when they come in runs: below it a copy costs less
-/// than the descriptor it saves (about a 400–500 byte `memcpy`, see above), the line the
-/// queue's default copy threshold draws too. Measured in the full grid of 2026-12-02
+/// Buffers shorter than this are copied when they come in runs, for pipes and regular files
+/// (stream sockets draw the line lower, `fd::mode::SOCKET_SMALL`): below it a copy costs
+/// less than the descriptor it saves (about a 400–500 byte `memcpy`, see above), the line
+/// the queue's default copy threshold draws too. Measured in the full grid of 2026-12-02
 /// (`BENCHMARKS.md`, "Third sitting"): at 1024 × 256 B on files, one copy then one call
 /// (`concat`) is 1.17–1.42× faster than the buffers by reference, at 1024 × 512 B they are
 /// even.
@@ -43,21 +44,21 @@ fn close_run(slots: &mut Vec<Slot>, first: usize, len: usize, from: usize, at: u
     }
 }
 
-/// Copies the run of small entries of `entries` from `i` into `buf` at `at`, ending where
-/// the next would pass `limit`: returns the index of the first entry after the run, and
+/// Copies the run of entries of `entries` shorter than `small` from `i` into `buf` at `at`,
+/// ending where the next would pass `limit`: returns the index of the first entry after the run, and
 /// where the staged bytes end. The inner loop of the layout, kept to two tests, a bounds
 /// test and the copy per entry.
 #[inline]
 fn copy_small(
     buf: &mut Vec<u8>,
     entries: &[IoSlice<'_>],
-    mut i: usize,
-    mut at: usize,
+    (mut i, mut at): (usize, usize),
     limit: usize,
+    small: usize,
 ) -> (usize, usize) {
     while let Some(entry) = entries.get(i) {
         let end = at + entry.len();
-        if entry.len() >= SMALL || end > limit {
+        if entry.len() >= small || end > limit {
             break;
         }
         if end > buf.len() {
@@ -90,7 +91,7 @@ enum Slot {
 /// largest call's staged bytes, at most that call's bytes), as is the list of the call's
 /// descriptors. Both come from, and go back to, a per-thread spare (up to [`KEEP`] bytes),
 /// so a thread's loops allocate them once rather than grow them in each loop.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Staging {
     /// The staging buffer: its first `staged` bytes are the current call's. Its length only
     /// grows (zero-filled once), so that copying an entry is a plain slice copy, without
@@ -106,6 +107,9 @@ pub(crate) struct Staging {
     /// Set when the first call had nothing to stage: the loop's buffers are then taken to be
     /// large, and later calls skip the plan.
     nothing_to_stage: bool,
+    /// Entries shorter than this are small ([`SMALL`], or the fd kind's line: see
+    /// `FdWriter::stage_below`).
+    small: usize,
 }
 
 /// The most staging a thread keeps between loops: one window of small buffers
@@ -133,14 +137,28 @@ impl Drop for Staging {
 }
 
 impl Staging {
-    /// A staging step with the thread's spare buffers.
+    /// A staging step with the thread's spare buffers, for entries shorter than [`SMALL`].
+    #[cfg(test)]
     pub(crate) fn new() -> Self {
+        Self::below(SMALL)
+    }
+
+    /// A staging step with the thread's spare buffers, for entries shorter than `small`.
+    pub(crate) fn below(small: usize) -> Self {
         let (buf, slots) = SPARE.try_with(std::cell::Cell::take).unwrap_or_default();
         Self {
             buf,
+            staged: 0,
             slots,
-            ..Self::default()
+            planned: false,
+            nothing_to_stage: false,
+            small,
         }
+    }
+
+    /// Entries shorter than this are staged when they come in runs.
+    pub(crate) fn small(&self) -> usize {
+        self.small
     }
 
     /// Makes the one call `write` for `window`, with runs of small buffers staged (see
@@ -172,15 +190,15 @@ impl Staging {
         room: usize,
         write: impl FnOnce(&[IoSlice<'_>]) -> io::Result<usize>,
     ) -> (io::Result<usize>, usize, usize) {
-        debug_assert!(window.last().is_some_and(|last| last.len() < SMALL));
+        debug_assert!(window.last().is_some_and(|last| last.len() < self.small));
         let (taken, bytes) = self.lay_out(window, after, room);
         let result = self.write_laid_out(window, &after[..taken], write);
         (result, taken, bytes)
     }
 
     /// Lays out one call over `window` then `after` in one pass (the tests' `plan` is the
-    /// model, with unbounded room): each run of two or more consecutive entries shorter than
-    /// [`SMALL`] is copied into the staging buffer as it is read (a run that ends with one
+    /// model, with unbounded room): each run of two or more consecutive small entries (see
+    /// [`small`](Self::small)) is copied into the staging buffer as it is read (a run that ends with one
     /// entry is taken back: that entry is passed by reference), every other entry is a
     /// [`Slot::Ref`]. Then the small entries at the front of `after`, as many as fit in
     /// `room` bytes, extend the window's last run. Returns how many of `after` it took, and
@@ -191,20 +209,20 @@ impl Staging {
         after: &[IoSlice<'_>],
         room: usize,
     ) -> (usize, usize) {
-        let (buf, slots) = (&mut self.buf, &mut self.slots);
+        let (buf, slots, small) = (&mut self.buf, &mut self.slots, self.small);
         slots.clear();
         // Where the staged bytes end, and the run left open at the end of the window: its
         // first entry and where it starts in `buf`.
         let (mut at, mut open) = (0, None);
         let mut i = 0;
         while let Some(entry) = window.get(i) {
-            if entry.len() >= SMALL {
+            if entry.len() >= small {
                 slots.push(Slot::Ref(i));
                 i += 1;
                 continue;
             }
             let (first, from) = (i, at);
-            (i, at) = copy_small(buf, window, i, at, usize::MAX);
+            (i, at) = copy_small(buf, window, (i, at), usize::MAX, small);
             if i < window.len() {
                 at = close_run(slots, first, i - first, from, at);
             } else {
@@ -212,7 +230,7 @@ impl Staging {
             }
         }
         let (first, from) = open.unwrap_or((window.len(), at));
-        let (taken, end) = copy_small(buf, after, 0, at, at.saturating_add(room));
+        let (taken, end) = copy_small(buf, after, (0, at), at.saturating_add(room), small);
         self.staged = close_run(slots, first, window.len() - first + taken, from, end);
         (taken, end - at)
     }
@@ -434,7 +452,7 @@ mod tests {
             })
             .collect();
         let window: Vec<IoSlice<'_>> = data.iter().map(|d| IoSlice::new(d)).collect();
-        let mut staging = Staging::default();
+        let mut staging = Staging::new();
         let mut first_capacity = None;
         for start in [0, 1, 7, 150, 299] {
             let window = &window[start..];
@@ -463,7 +481,7 @@ mod tests {
     fn nothing_to_stage_passes_the_window_itself() {
         let big = vec![1u8; 4096];
         let window = [IoSlice::new(&big), IoSlice::new(b"x"), IoSlice::new(&big)];
-        let mut staging = Staging::default();
+        let mut staging = Staging::new();
         staging
             .write(&window, |iovs| {
                 assert_eq!(iovs.as_ptr(), window.as_ptr());
@@ -496,7 +514,7 @@ mod tests {
                 Piece::Staged { bytes: 0, .. } => {}
                 Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
             });
-            let mut staging = Staging::default();
+            let mut staging = Staging::new();
             prop_assert_eq!(staging.lay_out(&window, &[], 0), (0, 0));
             prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
             // The same list split as `write_extended` splits it (a window that ends with a
@@ -537,7 +555,7 @@ mod tests {
         let records: Vec<Vec<u8>> = (0..3000u16).map(|i| i.to_le_bytes().repeat(8)).collect();
         let all: Vec<IoSlice<'_>> = records.iter().map(|r| IoSlice::new(r)).collect();
         let (window, after) = all.split_at(1024);
-        let mut staging = Staging::default();
+        let mut staging = Staging::new();
         let mut seen = None;
         let (n, taken, taken_bytes) = staging.write_extended(window, after, usize::MAX, |iovs| {
             seen = Some((flat(iovs), iovs.len()));

@@ -134,9 +134,9 @@ pub(crate) struct FdWriter<'fd> {
     fd: BorrowedFd<'fd>,
     mode: WriteMode,
     bytes_per_call: usize,
-    /// Whether the kernel copies what is written (socket, pipe, regular file): where
-    /// coalescing small buffers pays.
-    copies: bool,
+    /// Buffers shorter than this are worth copying together, when they come in runs
+    /// ([`stage_below`]).
+    stage_below: usize,
     /// Paces the calls to a pipe under the automatic sizing (`fd/pace.rs`).
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pacer: Option<Pacer>,
@@ -153,7 +153,7 @@ impl<'fd> FdWriter<'fd> {
         let kind = opts.fd_kind(fd)?;
         let size = sizing::call_size(opts.sizing(), kind, fd);
         let mut writer = Self::with_mode(fd, WriteMode::for_kind(kind), size.max_bytes);
-        writer.copies = copies(kind);
+        writer.stage_below = stage_below(kind);
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if size.paced {
             writer.pacer = Some(Pacer::new());
@@ -166,16 +166,22 @@ impl<'fd> FdWriter<'fd> {
             fd,
             mode,
             bytes_per_call,
-            copies: false,
+            stage_below: 0,
             #[cfg(any(target_os = "linux", target_os = "android"))]
             pacer: None,
         }
     }
 
-    /// Whether the kernel copies the data written to this fd (socket, pipe, regular file),
-    /// so that copying small buffers together saves more than it costs.
-    pub(crate) fn copies(&self) -> bool {
-        self.copies
+    /// Buffers shorter than this are worth copying together when they come in runs (0:
+    /// none are; see [`stage_below`]).
+    pub(crate) fn stage_below(&self) -> usize {
+        self.stage_below
+    }
+
+    /// Whether a write-all loop stages runs of small buffers for this fd: the kernel copies
+    /// what is written, and `opts` coalesce.
+    pub(crate) fn stages(&self, opts: &FdOptions) -> bool {
+        self.stage_below > 0 && opts.coalesces()
     }
 
     /// The most bytes one window may offer (a pacer may offer less of it per call).
@@ -275,21 +281,34 @@ impl<'fd> FdWriter<'fd> {
 /// Whether a write-all loop would stage some of `bufs` in its first call to an fd of the
 /// declared `kind` (or might: an empty buffer counts as short here, which can only turn a
 /// shortcut down): the kernel copies for that kind, `opts` coalesce, and the list has a run
-/// of two or more buffers shorter than [`SMALL`].
+/// of two or more buffers shorter than the kind's line ([`stage_below`]).
 pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
-    copies(kind)
+    let small = stage_below(kind);
+    small > 0
         && opts.coalesces()
         && bufs
             .windows(2)
-            .any(|pair| pair[0].len() < SMALL && pair[1].len() < SMALL)
+            .any(|pair| pair[0].len() < small && pair[1].len() < small)
 }
 
-/// Whether the kernel copies the data written to an fd of `kind`: sockets, pipes and
-/// regular files copy; devices (`/dev/null`) and anything else are assumed not to.
-fn copies(kind: FdKind) -> bool {
+/// Buffers of a stream socket shorter than this are copied together when they come in runs.
+/// A socket's kernel copies each descriptor's bytes into its buffers as they come, so a
+/// descriptor costs it less than a pipe's or a file's does: per-cell medians of six full
+/// grids (`docs/bench/2026-12-02-s5-full-*.json`), 1024 × 256 B to a unix socket by
+/// reference (`raw-writev`) 1.00× against 1.20–1.34× copied together first (`concat`), to
+/// TCP even (1.00–1.03 against 1.01–1.05); at 128 B copying wins (unix 1.00–1.03 against
+/// 1.07–1.08, TCP 1.00–1.06 against 1.10–1.28).
+const SOCKET_SMALL: usize = 256;
+
+/// Buffers shorter than this are worth copying together, when they come in runs, for an fd
+/// of `kind`: [`SOCKET_SMALL`] for sockets, [`SMALL`] for pipes and regular files (each
+/// descriptor costs the kernel about a 400–500 byte copy there), and none (0) for devices
+/// and anything else, which are assumed to copy nothing.
+fn stage_below(kind: FdKind) -> usize {
     match kind {
-        FdKind::Socket | FdKind::Pipe | FdKind::File => true,
-        FdKind::Other => false,
+        FdKind::Socket => SOCKET_SMALL,
+        FdKind::Pipe | FdKind::File => SMALL,
+        FdKind::Other => 0,
     }
 }
 
@@ -299,32 +318,74 @@ mod tests {
     use std::os::fd::AsFd;
 
     #[test]
-    fn copying_kinds() {
-        assert!(copies(FdKind::Socket));
-        assert!(copies(FdKind::Pipe));
-        assert!(copies(FdKind::File));
-        assert!(!copies(FdKind::Other));
+    fn staging_lines_per_kind() {
+        assert_eq!(stage_below(FdKind::Socket), SOCKET_SMALL);
+        assert_eq!(stage_below(FdKind::Pipe), SMALL);
+        assert_eq!(stage_below(FdKind::File), SMALL);
+        assert_eq!(stage_below(FdKind::Other), 0);
+        let on = FdOptions::new();
         let null = std::fs::File::create("/dev/null").unwrap();
-        let writer = FdWriter::new(null.as_fd(), &FdOptions::new()).unwrap();
-        assert!(!writer.copies());
+        let writer = FdWriter::new(null.as_fd(), &on).unwrap();
+        assert_eq!(writer.stage_below(), 0);
+        assert!(!writer.stages(&on));
         let exe = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
-        assert!(FdWriter::new(exe.as_fd(), &FdOptions::new())
-            .unwrap()
-            .copies());
+        let writer = FdWriter::new(exe.as_fd(), &on).unwrap();
+        assert_eq!(writer.stage_below(), SMALL);
+        assert!(writer.stages(&on) && !writer.stages(&FdOptions::new().coalesce(false)));
         let (r, w) = std::io::pipe().unwrap();
-        assert!(FdWriter::new(w.as_fd(), &FdOptions::new())
-            .unwrap()
-            .copies());
+        assert_eq!(FdWriter::new(w.as_fd(), &on).unwrap().stage_below(), SMALL);
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        assert_eq!(
+            FdWriter::new(a.as_fd(), &on).unwrap().stage_below(),
+            SOCKET_SMALL
+        );
         // Declared kinds are taken as declared: no `fstat`.
         let declared = FdOptions::new().kind(FdKind::Other);
-        assert!(!FdWriter::new(w.as_fd(), &declared).unwrap().copies());
+        assert_eq!(
+            FdWriter::new(w.as_fd(), &declared).unwrap().stage_below(),
+            0
+        );
         let declared = FdOptions::new().kind(FdKind::File);
-        assert!(FdWriter::new(null.as_fd(), &declared).unwrap().copies());
+        assert_eq!(
+            FdWriter::new(null.as_fd(), &declared)
+                .unwrap()
+                .stage_below(),
+            SMALL
+        );
         drop(r);
     }
 
-    /// Which write-all calls are made before the `fstat`, and what comes back.
-    #[cfg(target_os = "linux")]
+    /// A declared kind stages a list with a run of two buffers under its line, anywhere.
+    #[test]
+    fn which_lists_stage() {
+        static SOCKET_SMALLER: [u8; SOCKET_SMALL - 1] = [0; SOCKET_SMALL - 1];
+        static SMALLER: [u8; SMALL - 1] = [0; SMALL - 1];
+        static BIG: [u8; SMALL] = [0; SMALL];
+        let list = |bufs: &[&'static [u8]]| -> Vec<IoSlice<'static>> {
+            bufs.iter().map(|b| IoSlice::new(b)).collect()
+        };
+        let on = FdOptions::new();
+        let off = FdOptions::new().coalesce(false);
+        for (bufs, socket, file) in [
+            (list(&[&SOCKET_SMALLER, &SOCKET_SMALLER]), true, true),
+            (list(&[&BIG, &SOCKET_SMALLER, &SOCKET_SMALLER]), true, true),
+            (list(&[&SMALLER, &SMALLER]), false, true),
+            (list(&[&BIG, &SMALLER, &SMALLER, &BIG]), false, true),
+            (
+                list(&[&SOCKET_SMALLER, &BIG, &SOCKET_SMALLER]),
+                false,
+                false,
+            ),
+            (list(&[&SOCKET_SMALLER]), false, false),
+        ] {
+            assert_eq!(declared_kind_stages(FdKind::Socket, &bufs, &on), socket);
+            assert_eq!(declared_kind_stages(FdKind::File, &bufs, &on), file);
+            assert_eq!(declared_kind_stages(FdKind::Pipe, &bufs, &on), file);
+            assert!(!declared_kind_stages(FdKind::Other, &bufs, &on));
+            assert!(!declared_kind_stages(FdKind::File, &bufs, &off));
+        }
+    }
+
     #[test]
     fn short_lists_are_written_before_the_kind_is_known() {
         let (r, w) = std::io::pipe().unwrap();

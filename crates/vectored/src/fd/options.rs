@@ -259,9 +259,11 @@ impl FdOptions {
     ///   run of small buffers after it too (up to 256 KiB more), so that tiny records are
     ///   not held to `IOV_MAX` per call: 100000 × 16 B takes 6–7 calls, not 98. It never
     ///   takes more calls than without coalescing;
-    /// - in that window, each run of two or more consecutive buffers shorter than 512 bytes
-    ///   is copied into the staging buffer and offered as one buffer; longer buffers (and a
-    ///   small buffer alone between long ones) are offered by reference, uncopied;
+    /// - in that window, each run of two or more consecutive small buffers — shorter than
+    ///   512 bytes for pipes and regular files, 256 bytes for sockets, whose kernel pays less
+    ///   per buffer — is copied into the staging buffer and offered as one buffer; longer
+    ///   buffers (and a small buffer alone between long ones) are offered by reference,
+    ///   uncopied;
     /// - the staging buffer grows by doubling (from 4 KiB) to hold the largest call's staged
     ///   bytes (at most 768 KiB, more than any call stages) and is kept per thread for the
     ///   next loop; if the
