@@ -318,8 +318,8 @@ fn write_all_fd_with<const N: usize>(
 ) -> Result<usize> {
     cursor.limit_bytes(writer.bytes_per_call());
     if writer.stages(opts) {
-        let mut staging = Staging::below(writer.stage_below());
-        let small = staging.small();
+        let small = writer.stage_below();
+        let mut staging = Staging::below(small);
         let mut source = Extending {
             cursor,
             offered: 0,

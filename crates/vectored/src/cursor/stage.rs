@@ -45,9 +45,9 @@ fn close_run(slots: &mut Vec<Slot>, first: usize, len: usize, from: usize, at: u
 }
 
 /// Copies the run of entries of `entries` shorter than `small` from `i` into `buf` at `at`,
-/// ending where the next would pass `limit`: returns the index of the first entry after the run, and
-/// where the staged bytes end. The inner loop of the layout, kept to two tests, a bounds
-/// test and the copy per entry.
+/// ending where the next would pass `limit`: returns the index of the first entry after the
+/// run, and where the staged bytes end. The inner loop of the layout, kept to two tests, a
+/// bounds test and the copy per entry.
 #[inline]
 fn copy_small(
     buf: &mut Vec<u8>,
@@ -156,11 +156,6 @@ impl Staging {
         }
     }
 
-    /// Entries shorter than this are staged when they come in runs.
-    pub(crate) fn small(&self) -> usize {
-        self.small
-    }
-
     /// Makes the one call `write` for `window`, with runs of small buffers staged (see
     /// [`lay_out`](Self::lay_out)); the list `write` gets holds exactly the window's bytes,
     /// in order, in at most as many descriptors.
@@ -197,9 +192,10 @@ impl Staging {
     }
 
     /// Lays out one call over `window` then `after` in one pass (the tests' `plan` is the
-    /// model, with unbounded room): each run of two or more consecutive small entries (see
-    /// [`small`](Self::small)) is copied into the staging buffer as it is read (a run that ends with one
-    /// entry is taken back: that entry is passed by reference), every other entry is a
+    /// model, with unbounded room): each run of two or more consecutive small entries
+    /// (shorter than the line given to [`below`](Self::below)) is copied into the staging
+    /// buffer as it is read (a run that ends with one entry is taken back: that entry is
+    /// passed by reference), every other entry is a
     /// [`Slot::Ref`]. Then the small entries at the front of `after`, as many as fit in
     /// `room` bytes, extend the window's last run. Returns how many of `after` it took, and
     /// their bytes.
@@ -407,6 +403,30 @@ mod tests {
         assert_eq!(pieces(&[8, 9], max), [staged(0..2, 17)]);
         // Zero-length entries join runs (they cost nothing to copy).
         assert_eq!(pieces(&[0, 5, 0], max), [staged(0..3, 5)]);
+    }
+
+    /// A staging step made for a lower line (a socket's) stages only entries under it.
+    #[test]
+    fn a_lower_line_is_honoured() {
+        let line = 256;
+        let data = [[1u8; 255], [2u8; 255]];
+        let big = [[3u8; 256], [4u8; 256]];
+        let window = [
+            IoSlice::new(&data[0]),
+            IoSlice::new(&data[1]),
+            IoSlice::new(&big[0]),
+            IoSlice::new(&big[1]),
+        ];
+        let mut staging = Staging::below(line);
+        let n = staging
+            .write(&window, |iovs| {
+                let lens: Vec<usize> = iovs.iter().map(|iov| iov.len()).collect();
+                assert_eq!(lens, [510, 256, 256], "255 B staged, 256 B by reference");
+                assert_eq!(flat(iovs), flat(&window));
+                Ok(flat(iovs).len())
+            })
+            .unwrap();
+        assert_eq!(n, 1022);
     }
 
     #[test]

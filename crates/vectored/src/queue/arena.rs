@@ -133,16 +133,18 @@ impl<'a> WriteQueue<'a> {
     /// new block when it does not fit.
     #[inline]
     pub(super) fn stage(&mut self, bytes: &[u8]) {
-        if self.tail.capacity() - self.tail.len() < bytes.len() {
-            self.new_tail();
+        if self.tail.capacity() - self.tail.len() >= bytes.len() {
+            crate::copy::append(&mut self.tail, bytes);
+        } else {
+            self.stage_in_new_block(bytes);
         }
-        crate::copy::append(&mut self.tail, bytes);
     }
 
-    /// [`stage`](Self::stage) when the open staging block has no room for `bytes`.
+    /// [`stage`](Self::stage) when the open staging block has no room for `bytes`: a call,
+    /// so that the common case inlines small.
     #[cold]
     #[inline(never)]
-    pub(super) fn stage_in_new_block(&mut self, bytes: &[u8]) {
+    fn stage_in_new_block(&mut self, bytes: &[u8]) {
         self.new_tail();
         crate::copy::append(&mut self.tail, bytes);
     }

@@ -270,11 +270,7 @@ impl<'a> WriteQueue<'a> {
         // Starting a block and sealing one are calls.
         let len = bytes.len();
         if len < self.opts.copy_threshold_bytes() {
-            if self.tail.capacity() - self.tail.len() >= len {
-                crate::copy::append(&mut self.tail, bytes);
-            } else {
-                self.stage_in_new_block(bytes);
-            }
+            self.stage(bytes);
         } else if self.tail.is_empty() && len > 0 {
             self.chunks.push(entry(bytes));
         } else if len > 0 {
