@@ -4,7 +4,7 @@ socket, waiting for readiness with the event loop (``loop.add_writer``/``add_rea
 Works on any loop that implements ``add_reader``/``add_writer`` (the default selector loop
 and uvloop on Unix). No thread pool, no copy of large buffers (runs of buffers under 512
 bytes are gathered into few system calls, as :func:`vectored.writev_all` does), nothing
-buffered beyond the call.
+buffered beyond the call (but for :class:`SocketWriter`'s queue, which is bounded).
 
 How a call runs: first one ``writev_all``/``readv_exact`` with ``timeout=0``, before the
 event loop is even looked up; when the socket takes (or has) everything at once, as it
@@ -13,6 +13,14 @@ readiness callback is registered once and stays registered until the call ends, 
 ``loop.sock_sendall`` does: each time the socket is ready, the callback moves as much as
 it takes with one system call (``pwritev2`` of the remaining buffers when there are at
 most 16, else ``writev_all``), and the coroutine is woken only at the end.
+
+Many responses on one connection
+--------------------------------
+
+A call of :func:`sock_writev_all` returns when its bytes are in the kernel, so while the
+socket is full every call waits for room by itself. :class:`SocketWriter` queues writes
+behind each other instead (bounded by a high-water mark) and sends the queue, from several
+writes, in as few system calls as the socket allows.
 
 Progress, cancellation and timeouts
 -----------------------------------
@@ -52,7 +60,7 @@ import vectored
 from vectored import _vectored
 from vectored._errors import TransferError, timeout_error, with_transferred
 
-__all__ = ["Progress", "sock_readv_exact", "sock_writev_all"]
+__all__ = ["Progress", "SocketWriter", "sock_readv_exact", "sock_writev_all"]
 
 
 class Progress:
@@ -343,3 +351,298 @@ async def _read_rest(
 
     await _Pump(loop, fd, False, step).wait(timeout, "every buffer was filled", state)
     return state.transferred
+
+
+_SMALL = 512
+"""Kept buffers under this size are joined with their neighbours under it into one ``bytes``
+(one copy, when they are queued) rather than kept as one item each: a queue of 100-byte
+pieces would otherwise go out 16 iovecs of 100 bytes at a time."""
+
+
+def _kept(buffers: Sequence[Buffer], skip: int) -> tuple[list[bytes | memoryview], int]:
+    """What a :class:`SocketWriter` keeps of *buffers* after their first `skip` bytes went
+    out, and its size: ``bytes`` (and views of ``bytes``) by reference, anything else copied,
+    since the caller may change it once ``write`` returns; runs of small pieces joined.
+    Raises ``TypeError`` for an item that is not a contiguous buffer, before anything is
+    kept."""
+    kept: list[bytes | memoryview] = []
+    run: list[bytes | memoryview] = []  # consecutive small pieces, joined when the run ends
+    size = 0
+    for buf in buffers:
+        piece: bytes | memoryview
+        if type(buf) is bytes:
+            n = len(buf)
+            piece = buf
+            if skip:
+                if skip >= n:
+                    skip -= n
+                    continue
+                piece = memoryview(buf)[skip:]
+                n -= skip
+                skip = 0
+            shared = True
+        else:
+            piece = memoryview(buf).cast("B")
+            n = piece.nbytes
+            if skip:
+                if skip >= n:
+                    skip -= n
+                    continue
+                piece = piece[skip:]
+                n -= skip
+                skip = 0
+            shared = piece.readonly and type(piece.obj) is bytes
+        if not n:
+            continue
+        size += n
+        if n < _SMALL:
+            run.append(piece)
+            continue
+        if run:
+            kept.append(run[0] if len(run) == 1 and type(run[0]) is bytes else b"".join(run))
+            run = []
+        kept.append(piece if shared else bytes(piece))
+    if run:
+        kept.append(run[0] if len(run) == 1 and type(run[0]) is bytes else b"".join(run))
+    return kept, size
+
+
+class SocketWriter:
+    """Vectored writes to a non-blocking stream socket with bounded buffering, for a
+    connection that sends many responses: what ``transport.writelines`` with flow control
+    would be, without joining the buffers.
+
+    ``await writer.write(buffers)`` sends at once what the socket takes (one system call,
+    small buffers coalesced, as :func:`sock_writev_all`'s first attempt) and keeps the rest;
+    while something is kept, later writes are only queued behind it, and a readiness callback
+    sends the whole queue, from several writes, in as few system calls as the socket allows.
+    ``write`` waits only when more than *high_water* bytes are kept, until at most
+    *low_water* are (a quarter of *high_water* unless given), then queues its buffers: the
+    memory held is at most *high_water* plus one write's buffers, whatever the caller does.
+    ``await writer.flush()`` waits until every byte written so far is in the kernel.
+
+    Kept buffers: ``bytes`` (and read-only views of ``bytes``) by reference; anything else
+    (``bytearray``, a view of writable memory) is copied when it has to be kept, since its
+    owner may change it once ``write`` has returned. What the socket took at once is never
+    copied.
+
+    Progress: :attr:`transferred` counts the bytes the socket took, :attr:`pending` the bytes
+    kept; both are exact whenever the caller runs, so after a cancellation or a timeout too.
+    A ``write`` cancelled while it waits for room has queued nothing. When a system call
+    fails (the peer reset the connection, ``EPIPE``...), the kept bytes are dropped and that
+    error, a :class:`vectored.TransferError` whose ``transferred`` is the writer's total, is
+    raised by the waiting calls and by every later ``write`` and ``flush``. ``SIGPIPE`` is
+    never raised. The writer does not own the socket: closing it stays the caller's job
+    (:meth:`abort` first, if bytes may still be kept). ::
+
+        async with vectored.asyncio.SocketWriter(sock) as writer:
+            for head, body in responses:
+                await writer.write([head, body])
+        # leaving the block flushed everything (or, on an exception, dropped what was kept)
+    """
+
+    __slots__ = ("_error", "_fd", "_high", "_loop", "_low", "_pending", "_pending_bytes",
+                 "_registered", "_sock", "_transferred", "_waiters")
+
+    def __init__(self, sock: socket.socket, *, high_water: int = 256 * 1024,
+                 low_water: int | None = None) -> None:
+        if sock.gettimeout() != 0:
+            raise ValueError("the socket must be non-blocking")
+        if sock.type != socket.SOCK_STREAM:
+            raise ValueError("the socket must be a stream socket")
+        if low_water is None:
+            low_water = high_water // 4
+        if not 0 <= low_water <= high_water:
+            raise ValueError(f"need 0 <= low_water <= high_water, got {low_water} and {high_water}")
+        self._sock = sock  # keeps the fd open while the writer may use it
+        self._fd = sock.fileno()
+        self._high = high_water
+        self._low = low_water
+        self._pending: list[bytes | memoryview] = []
+        self._pending_bytes = 0
+        self._transferred = 0
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._registered = False
+        # (most bytes that may stay kept, future): set once `_pending_bytes` is at most that.
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    @property
+    def transferred(self) -> int:
+        """Bytes the socket has taken so far: the first `transferred` bytes of every write's
+        buffers, in order."""
+        return self._transferred
+
+    @property
+    def pending(self) -> int:
+        """Bytes written but not yet taken by the socket (kept by the writer)."""
+        return self._pending_bytes
+
+    def __repr__(self) -> str:
+        return (f"SocketWriter(fd={self._fd}, transferred={self._transferred}, "
+                f"pending={self._pending_bytes})")
+
+    async def write(self, buffers: Sequence[Buffer], *, timeout: float | None = None) -> None:
+        """Send *buffers* after everything written before, keeping what the socket does not
+        take now; wait first (at most *timeout* seconds, :class:`vectored.VectoredTimeoutError`)
+        only while more than *high_water* bytes are kept."""
+        if self._error is not None:
+            raise self._failure()
+        if self._pending_bytes > self._high:
+            # Checked (and copied where needed) before the wait: bad input fails at once.
+            kept, size = _kept(buffers, 0)
+            await self._wait_until(self._low, timeout, "there was room")
+            if self._error is not None:
+                raise self._failure()
+            buffers = kept
+        elif self._pending:
+            kept, size = _kept(buffers, 0)
+        if self._pending:
+            self._pending += kept
+            self._pending_bytes += size
+            return
+        try:
+            self._transferred += _sock_writev_all(self._fd, buffers)
+            return
+        except BlockingIOError as err:
+            sent = err.characters_written
+        except TransferError as err:
+            self._transferred += err.transferred
+            err.transferred = self._transferred
+            self._error = err
+            raise
+        self._transferred += sent
+        self._pending, self._pending_bytes = _kept(buffers, sent)
+        if self._pending and not self._registered:
+            if self._loop is None:
+                self._loop = asyncio.get_running_loop()
+            self._loop.add_writer(self._fd, self._ready)
+            self._registered = True
+
+    async def flush(self, *, timeout: float | None = None) -> None:
+        """Wait until the socket has taken every byte written so far (at most *timeout*
+        seconds: :class:`vectored.VectoredTimeoutError`, with the bytes still kept)."""
+        if self._pending_bytes:
+            await self._wait_until(0, timeout, "every byte was sent")
+        if self._error is not None:
+            raise self._failure()
+
+    def abort(self) -> int:
+        """Drop the kept bytes and stop sending; return how many were dropped. Waiting calls
+        raise ``ConnectionAbortedError``; the writer can be used again afterwards."""
+        dropped = self._pending_bytes
+        self._pending, self._pending_bytes = [], 0
+        self._unregister()
+        waiters, self._waiters = self._waiters, []
+        for _, future in waiters:
+            if not future.done():
+                future.set_exception(with_transferred(
+                    ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
+                    self._transferred))
+        return dropped
+
+    async def __aenter__(self) -> SocketWriter:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            await self.flush()
+        else:
+            self.abort()
+
+    def _failure(self) -> BaseException:
+        """The stored error, as a new exception of its class carrying the writer's total
+        (``transferred``)."""
+        err = self._error
+        assert err is not None
+        try:
+            new = type(err)(*err.args)
+        except Exception:  # a class whose constructor wants other arguments
+            new = err
+        # Declared by TransferError, the usual class; set on any other too.
+        setattr(new, "transferred", self._transferred)  # noqa: B010
+        return new
+
+    def _fail(self, err: BaseException) -> None:
+        """Stop for good after `err`: drop what is kept, wake every waiting call with it."""
+        self._error = err
+        self._pending, self._pending_bytes = [], 0
+        self._unregister()
+        waiters, self._waiters = self._waiters, []
+        for _, future in waiters:
+            if not future.done():
+                future.set_exception(self._failure())
+
+    def _sent(self, n: int) -> None:
+        """The socket took the first `n` kept bytes."""
+        self._transferred += n
+        self._pending_bytes -= n
+        pending = self._pending
+        i = 0
+        while n:
+            size = len(pending[i])
+            if n < size:
+                pending[i] = memoryview(pending[i])[n:]
+                break
+            n -= size
+            i += 1
+        del pending[:i]
+
+    def _unregister(self) -> None:
+        if self._registered:
+            self._registered = False
+            assert self._loop is not None
+            self._loop.remove_writer(self._fd)
+
+    def _ready(self) -> None:
+        """The socket has room: send from the front of the queue until it takes no more,
+        at most 16 kept items per system call (the extension's cheapest path; the socket
+        takes little more than its free space in any case)."""
+        pending = self._pending
+        try:
+            while pending:
+                batch = pending[:_FEW] if len(pending) > _FEW else pending
+                try:
+                    sent = _sock_writev_all(self._fd, batch)
+                except BlockingIOError as err:
+                    self._sent(err.characters_written)
+                    break
+                self._sent(sent)
+        except BaseException as exc:  # an OSError (with `transferred`), or anything else
+            self._transferred += getattr(exc, "transferred", 0)
+            self._fail(exc)
+            if not isinstance(exc, Exception):  # KeyboardInterrupt from a signal handler
+                raise
+            return
+        if not pending:
+            self._unregister()
+        if self._waiters:
+            left = self._pending_bytes
+            still = []
+            for most, future in self._waiters:
+                if left <= most:
+                    if not future.done():
+                        future.set_result(None)
+                else:
+                    still.append((most, future))
+            self._waiters = still
+
+    async def _wait_until(self, most: int, timeout: float | None, what: str) -> None:
+        """Until at most `most` bytes are kept (or the writer fails)."""
+        assert self._loop is not None  # something is kept, so the callback was registered
+        future = self._loop.create_future()
+        entry = (most, future)
+        self._waiters.append(entry)
+        try:
+            if timeout is None:
+                await future
+                return
+            async with asyncio.timeout(timeout) as deadline:
+                await future
+        except TimeoutError:
+            if timeout is not None and deadline.expired():
+                raise timeout_error(f"timed out before {what}", self._transferred) from None
+            raise
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)

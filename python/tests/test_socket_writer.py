@@ -1,0 +1,350 @@
+"""vectored.asyncio.SocketWriter on the default loop and on uvloop (when installed): every
+byte once and in order across writes, memory bounded by the high-water mark, exact progress
+after timeouts, cancellation and errors, and bad input refused before anything is queued."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import vectored
+from vectored.asyncio import SocketWriter
+
+from test_asyncio import LOOPS, read_all, run
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    # Small buffers, so that the socket fills after a few writes and the writer keeps bytes.
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 << 10)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 10)
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+
+
+def responses(count: int) -> list[list[Any]]:
+    """Writes of every kind of buffer: small and large, bytes and views of bytes (kept by
+    reference), bytearrays and views of writable memory (copied when kept)."""
+    out = []
+    for i in range(count):
+        head = f"response {i}\r\n".encode()
+        body_size = (i * 7919) % (96 << 10)
+        body: Any
+        if i % 4 == 0:
+            body = os.urandom(body_size)
+        elif i % 4 == 1:
+            body = bytearray(os.urandom(body_size))
+        elif i % 4 == 2:
+            body = memoryview(bytearray(os.urandom(body_size + 3)))[3:]
+        else:
+            body = memoryview(os.urandom(body_size + 5))[5:]
+        out.append([head, body, bytearray(b"\r\n")] + [bytes([i % 256])] * (i % 5))
+    return out
+
+
+def slow_reader(sock: socket.socket, total: int, into: bytearray) -> threading.Thread:
+    """A thread that reads `total` bytes in small gulps with pauses, so the writer's socket
+    is full most of the time."""
+
+    def main() -> None:
+        while len(into) < total:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return
+            into.extend(chunk)
+            if len(into) % 7 == 0:
+                time.sleep(0.0005)
+
+    thread = threading.Thread(target=main, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_every_byte_once_in_order(loop_name: str,
+                                  pair: tuple[socket.socket, socket.socket]) -> None:
+    """Writes queue behind each other while the socket is full; the bytes sent are the
+    buffers' contents when `write` was called, even for buffers changed afterwards."""
+    a, b = pair
+    writes = responses(120)
+    expected = b"".join(bytes(x) for bufs in writes for x in bufs)
+    got = bytearray()
+    reader = slow_reader(b, len(expected), got)
+    writer = SocketWriter(a, high_water=64 << 10)
+    most_kept = [0]
+
+    async def main() -> None:
+        written = 0
+        for bufs in writes:
+            await writer.write(bufs)
+            written += sum(memoryview(x).nbytes for x in bufs)
+            # Exact at every step: taken by the socket, or kept.
+            assert writer.transferred + writer.pending == written
+            most_kept[0] = max(most_kept[0], writer.pending)
+            for buf in bufs:  # the caller reuses its writable buffers at once
+                if isinstance(buf, (bytearray, memoryview)) and not memoryview(buf).readonly:
+                    memoryview(buf).cast("B")[:1] = b"\xff" if len(memoryview(buf)) else b""
+        await writer.flush()
+        assert writer.pending == 0
+
+    run(loop_name, main)
+    reader.join(30)
+    assert bytes(got) == expected
+    assert writer.transferred == len(expected)
+    assert most_kept[0] > 0  # the socket was full at times: bytes were kept and queued
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_memory_is_bounded(loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """The peer never reads: `write` returns only while at most `high_water` bytes were
+    kept before it (so at most `high_water` plus one write's bytes are held), then waits."""
+    a, _ = pair
+    high, size = 100_000, 30_000
+    writer = SocketWriter(a, high_water=high)
+    returned = []
+
+    async def main() -> None:
+        async def produce() -> None:
+            while True:
+                await writer.write([b"h" * 100, os.urandom(size)])
+                returned.append(writer.pending)
+                assert writer.pending <= high + 100 + size
+
+        task = asyncio.ensure_future(produce())
+        await asyncio.sleep(0.2)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(loop_name, main)
+    assert returned and returned[-1] > high  # it did fill up to the mark, then waited
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+@pytest.mark.parametrize("how", ["cancel", "timeout", "asyncio.timeout"])
+def test_a_write_stopped_while_it_waits_queues_nothing(
+        loop_name: str, how: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """A `write` stopped while it waits for room has queued none of its buffers: what the
+    peer finally reads is exactly every other write, in order."""
+    a, b = pair
+    writer = SocketWriter(a, high_water=50_000, low_water=10_000)
+    sent: list[bytes] = []
+
+    async def main() -> None:
+        while writer.pending <= 50_000:
+            data = os.urandom(20_000)
+            await writer.write([data])
+            sent.append(data)
+        kept, done = writer.pending, writer.transferred
+        refused = [b"never sent"]
+        if how == "cancel":
+            task = asyncio.ensure_future(writer.write(refused))
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        elif how == "timeout":
+            with pytest.raises(vectored.VectoredTimeoutError) as info:
+                await writer.write(refused, timeout=0.05)
+            assert info.value.transferred == writer.transferred
+        else:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await writer.write(refused)
+        assert (writer.pending, writer.transferred) == (kept, done)
+        last = os.urandom(1000)
+        drain = threading.Thread(target=lambda: got.extend(read_all(b, total)), daemon=True)
+        total = sum(map(len, sent)) + len(last)
+        drain.start()
+        await writer.write([last])
+        sent.append(last)
+        await writer.flush()
+        drain.join(30)
+
+    got = bytearray()
+    run(loop_name, main)
+    assert bytes(got) == b"".join(sent)
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_flush_timeout_and_abort_leave_exact_progress(
+        loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    data = os.urandom(1 << 20)
+    writer = SocketWriter(a, high_water=2 << 20)
+    dropped = [0]
+
+    async def main() -> None:
+        await writer.write([b"head", memoryview(data)])
+        assert writer.pending > 0
+        with pytest.raises(vectored.VectoredTimeoutError) as info:
+            await writer.flush(timeout=0.05)
+        assert isinstance(info.value, TimeoutError)
+        assert info.value.transferred == writer.transferred
+        assert writer.transferred + writer.pending == 4 + len(data)
+        dropped[0] = writer.abort()
+        assert writer.pending == 0
+
+    run(loop_name, main)
+    assert dropped[0] > 0
+    a.shutdown(socket.SHUT_WR)
+    assert read_all(b, 1 << 21) == (b"head" + data)[: writer.transferred]
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_an_error_is_raised_with_the_total_and_stays(
+        loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """The peer goes away while bytes are kept: the waiting `flush` raises the error (a
+    `TransferError` with the writer's total), and so does every later call."""
+    a, b = pair
+    writer = SocketWriter(a)
+
+    async def main() -> None:
+        await writer.write([os.urandom(1 << 20)])
+        assert writer.pending > 0
+        asyncio.get_running_loop().call_later(0.05, b.close)
+        with pytest.raises((BrokenPipeError, ConnectionResetError)) as info:
+            await writer.flush()
+        assert isinstance(info.value, vectored.TransferError)
+        assert info.value.transferred == writer.transferred
+        assert writer.pending == 0
+        for call in (writer.write([b"more"]), writer.flush()):
+            with pytest.raises(type(info.value)) as again:
+                await call
+            assert again.value.transferred == writer.transferred
+
+    run(loop_name, main)
+
+
+def test_a_failed_first_call_is_raised_and_stays(
+        pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    b.close()
+    writer = SocketWriter(a)
+
+    async def main() -> None:
+        with pytest.raises(BrokenPipeError) as info:
+            await writer.write([b"x" * 100])
+        assert isinstance(info.value, vectored.TransferError)
+        assert info.value.transferred == 0
+        with pytest.raises(BrokenPipeError):
+            await writer.flush()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("queued", [False, True])
+@pytest.mark.parametrize("bad", ["text", 5, None, "non-contiguous"])
+def test_bad_items_are_refused_before_anything_is_queued(
+        queued: bool, bad: Any, pair: tuple[socket.socket, socket.socket]) -> None:
+    """A write with an item that is not a contiguous buffer raises `TypeError` (`5` is not
+    five zero bytes) and queues nothing, whether the socket is full or not."""
+    a, b = pair
+    if bad == "non-contiguous":
+        bad = memoryview(bytearray(100))[::2]
+    writer = SocketWriter(a)
+
+    async def main() -> None:
+        if queued:
+            await writer.write([os.urandom(1 << 20)])
+            assert writer.pending > 0
+        before = (writer.pending, writer.transferred)
+        with pytest.raises((TypeError, BufferError, ValueError)):
+            await writer.write([b"good", bad])
+        assert (writer.pending, writer.transferred) == before
+        writer.abort()
+
+    asyncio.run(main())
+
+
+def test_refuses_what_it_cannot_serve() -> None:
+    a, b = socket.socketpair()
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setblocking(False)
+    try:
+        with pytest.raises(ValueError, match="non-blocking"):
+            SocketWriter(a)
+        a.setblocking(False)
+        with pytest.raises(ValueError, match="stream"):
+            SocketWriter(u)
+        with pytest.raises(ValueError, match="low_water"):
+            SocketWriter(a, high_water=10, low_water=11)
+        with pytest.raises(ValueError, match="low_water"):
+            SocketWriter(a, high_water=-1)
+    finally:
+        for s in (a, b, u):
+            s.close()
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+@pytest.mark.parametrize("ending", ["normal", "exception"])
+def test_async_with_flushes_or_aborts(loop_name: str, ending: str,
+                                      pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    data = os.urandom(1 << 20)
+    got = bytearray()
+    drain = threading.Thread(target=lambda: got.extend(read_all(b, len(data))), daemon=True)
+    writer = SocketWriter(a)
+
+    async def main() -> None:
+        async with writer:
+            await writer.write([data])
+            assert writer.pending > 0
+            if ending == "exception":
+                raise KeyError("stop")
+            drain.start()
+
+    if ending == "exception":
+        with pytest.raises(KeyError):
+            run(loop_name, main)
+        assert writer.pending == 0
+        a.shutdown(socket.SHUT_WR)
+        assert read_all(b, len(data)) == data[: writer.transferred]
+    else:
+        run(loop_name, main)
+        drain.join(30)
+        assert bytes(got) == data
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_no_callback_is_left_registered(loop_name: str,
+                                        pair: tuple[socket.socket, socket.socket],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once everything kept is sent, the readiness callback is gone: the socket stays
+    writable, and it is not called any more."""
+    a, b = pair
+    calls = [0]
+    ready = SocketWriter._ready
+
+    def counted(self: SocketWriter) -> None:
+        calls[0] += 1
+        ready(self)
+
+    monkeypatch.setattr(SocketWriter, "_ready", counted)
+    data = os.urandom(1 << 20)
+    writer = SocketWriter(a)
+
+    async def main() -> None:
+        await writer.write([data])
+        threading.Thread(target=lambda: read_all(b, len(data)), daemon=True).start()
+        await writer.flush()
+        before = calls[0]
+        assert before > 0
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert calls[0] == before
+
+    run(loop_name, main)
