@@ -54,20 +54,36 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import vectored
-from vectored.asyncio import sock_writev_all
+from vectored.asyncio import SocketWriter, sock_writev_all
 
 READER = r"""
 import selectors, socket, sys
 sel = selectors.DefaultSelector()
-args = sys.argv[1:]
+# Connections given up front (--fixed-connections): fd and run size, in pairs.
+args = sys.argv[2:]
 for fd, run in zip(args[::2], args[1::2]):
     sock = socket.socket(fileno=int(fd))
     sock.setblocking(False)
     sel.register(sock, selectors.EVENT_READ, [int(run), 0])
+# New connections: each starts with its run size (8 bytes, little-endian); size 0 = stop.
+listener = socket.socket(fileno=int(sys.argv[1]))
+listener.setblocking(False)
+sel.register(listener, selectors.EVENT_READ, None)
 buf = bytearray(1 << 20)
-left = len(args) // 2
-while left:
+while True:
     for key, _ in sel.select():
+        if key.data is None:
+            try:
+                sock, _ = listener.accept()
+            except BlockingIOError:
+                continue
+            sock.setblocking(True)
+            run = int.from_bytes(sock.recv(8, socket.MSG_WAITALL), "little")
+            if not run:
+                sys.exit(0)
+            sock.setblocking(False)
+            sel.register(sock, selectors.EVENT_READ, [run, 0])
+            continue
         sock, state = key.fileobj, key.data
         while True:
             try:
@@ -77,7 +93,6 @@ while left:
             if not n:
                 sel.unregister(sock)
                 sock.close()
-                left -= 1
                 break
             state[1] += n
             while state[1] >= state[0]:
@@ -85,7 +100,7 @@ while left:
                 sock.send(b"k")
 """
 
-STRATEGIES = ("vectored", "sock_sendall(join)", "writelines", "writelines+drain")
+STRATEGIES = ("vectored", "SocketWriter", "sock_sendall(join)", "writelines", "writelines+drain")
 DIAGNOSTIC = ("writev_all, no coroutine", "send(join), no coroutine")
 """With ``--diagnose``: the system call each of the first two strategies makes, called
 straight from the run's loop (a coroutine only when the socket is full), to tell the cost of
@@ -122,12 +137,32 @@ def new_loop(name: str) -> asyncio.AbstractEventLoop:
 def connect() -> tuple[socket.socket, socket.socket]:
     """A loopback TCP connection: (sending side, non-blocking with TCP_NODELAY; reading side)."""
     listener = socket.create_server(("127.0.0.1", 0))
-    client = socket.create_connection(listener.getsockname())
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if SNDBUF[0]:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF[0])
+    client.connect(listener.getsockname())
     server, _ = listener.accept()
     listener.close()
     client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     client.setblocking(False)
     return client, server
+
+
+SNDBUF = [0]
+"""``--sndbuf``: the sending sockets' ``SO_SNDBUF`` (0: the kernel's default, which grows)."""
+
+
+def dial(port: int, run_bytes: int) -> socket.socket:
+    """A new connection to the reader process's listener, announcing `run_bytes` per run (0:
+    the reader stops): the sending side, non-blocking with TCP_NODELAY."""
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if SNDBUF[0]:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF[0])
+    client.connect(("127.0.0.1", port))
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client.sendall(run_bytes.to_bytes(8, "little"))
+    client.setblocking(False)
+    return client
 
 
 Writer = Callable[[socket.socket, list[bytes]], Awaitable[int]]
@@ -160,31 +195,70 @@ def load_writer(path: str, extension: str | None = None) -> Writer:
     return writer
 
 
-def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[bytes],
-            count: int, compared: Writer | None) -> dict[str, Callable[[], Awaitable[None]]]:
-    """One run of each strategy: `count` responses, then the reader's answer."""
+async def attach(strategy: str, client: socket.socket) -> Any:
+    """What `strategy` sends through on the connection `client` (the socket itself, a
+    transport, a stream writer...); the transports set TCP_NODELAY themselves, which is
+    checked here."""
+    loop = asyncio.get_running_loop()
+    conn: Any
+    if strategy == "writelines":
+        conn = await loop.create_connection(Ack, sock=client)
+        sock = conn[0].get_extra_info("socket")
+    elif strategy == "writelines+drain":
+        conn = await asyncio.open_connection(sock=client)
+        sock = conn[1].transport.get_extra_info("socket")
+    elif strategy == "SocketWriter":
+        conn, sock = (client, SocketWriter(client)), client
+    else:
+        conn = sock = client
+    if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+        raise RuntimeError(f"{strategy}: TCP_NODELAY is off")
+    return conn
 
-    async def run_vectored() -> None:
-        sock = conns["vectored"]
+
+async def detach(strategy: str, conn: Any) -> None:
+    """Closes what `attach` made."""
+    if strategy == "writelines":
+        conn[0].close()
+        await asyncio.sleep(0)  # connection_lost
+    elif strategy == "writelines+drain":
+        conn[1].close()
+        await conn[1].wait_closed()
+    elif strategy == "SocketWriter":
+        conn[0].close()
+    else:
+        conn.close()
+
+
+def runners(loop: asyncio.AbstractEventLoop, bufs: list[bytes], count: int,
+            compared: Writer | None) -> dict[str, Callable[[Any], Awaitable[None]]]:
+    """One run of each strategy on the connection it is given: `count` responses, then the
+    reader's answer."""
+
+    async def run_vectored(sock: socket.socket) -> None:
         for _ in range(count):
             await sock_writev_all(sock, bufs)
         await loop.sock_recv(sock, 1)
 
-    async def run_compared() -> None:
+    async def run_socket_writer(conn: tuple[socket.socket, SocketWriter]) -> None:
+        sock, writer = conn
+        for _ in range(count):
+            await writer.write(bufs)
+        await writer.flush()
+        await loop.sock_recv(sock, 1)
+
+    async def run_compared(sock: socket.socket) -> None:
         assert compared is not None
-        sock = conns["compared"]
         for _ in range(count):
             await compared(sock, bufs)
         await loop.sock_recv(sock, 1)
 
-    async def run_join() -> None:
-        sock = conns["sock_sendall(join)"]
+    async def run_join(sock: socket.socket) -> None:
         for _ in range(count):
             await loop.sock_sendall(sock, b"".join(bufs))
         await loop.sock_recv(sock, 1)
 
-    async def run_writev_all() -> None:
-        sock = conns["writev_all, no coroutine"]
+    async def run_writev_all(sock: socket.socket) -> None:
         fd = sock.fileno()
         for _ in range(count):
             try:
@@ -193,8 +267,7 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
                 await loop.sock_sendall(sock, b"".join(bufs)[err.characters_written:])
         await loop.sock_recv(sock, 1)
 
-    async def run_send() -> None:
-        sock = conns["send(join), no coroutine"]
+    async def run_send(sock: socket.socket) -> None:
         for _ in range(count):
             data = b"".join(bufs)
             try:
@@ -205,21 +278,22 @@ def runners(loop: asyncio.AbstractEventLoop, conns: dict[str, Any], bufs: list[b
                 await loop.sock_sendall(sock, data[sent:])
         await loop.sock_recv(sock, 1)
 
-    async def run_writelines() -> None:
-        transport, proto = conns["writelines"]
+    async def run_writelines(conn: tuple[asyncio.Transport, Ack]) -> None:
+        transport, proto = conn
         proto.waiter = loop.create_future()
         for _ in range(count):
             transport.writelines(bufs)
         await proto.waiter
 
-    async def run_drain() -> None:
-        reader, writer = conns["writelines+drain"]
+    async def run_drain(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
+        reader, writer = conn
         for _ in range(count):
             writer.writelines(bufs)
             await writer.drain()
         await reader.readexactly(1)
 
-    return {"vectored": run_vectored, "sock_sendall(join)": run_join,
+    return {"vectored": run_vectored, "SocketWriter": run_socket_writer,
+            "sock_sendall(join)": run_join,
             "writelines": run_writelines, "writelines+drain": run_drain,
             "writev_all, no coroutine": run_writev_all,
             "send(join), no coroutine": run_send, "compared": run_compared}
@@ -231,44 +305,41 @@ paired wall-time ratio, median CPU time per run, the median paired CPU-time rati
 
 
 def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...],
-          compared: Writer | None = None) -> list[Row]:
+          compared: Writer | None = None, fixed: bool = False) -> list[Row]:
+    """Times every strategy on every loop and workload. Each timed run has a connection of
+    its own that has just carried one untimed run (so its buffers have grown as a
+    long-lived connection's have); with `fixed`, each (loop, workload, strategy) keeps one
+    connection for the whole benchmark instead."""
     loads = workloads()
     loops = {name: new_loop(name) for name in loop_names}
-    # (loop, workload, strategy) -> connection; the reading sides go to the reader process.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    port = listener.getsockname()[1]
+    # With `fixed`: (loop, workload, strategy) -> connection, the reading sides passed to
+    # the reader process up front.
     conns: dict[tuple[str, str, str], Any] = {}
     reader_args: list[str] = []
     servers = []
-    for loop_name, loop in loops.items():
-        for workload, (bufs, count) in loads.items():
-            for strategy in strategies:
-                client, server = connect()
-                servers.append(server)
-                reader_args += [str(server.fileno()), str(sum(map(len, bufs)) * count)]
-                if strategy == "writelines":
+    if fixed:
+        for loop_name, loop in loops.items():
+            for workload, (bufs, count) in loads.items():
+                for strategy in strategies:
+                    client, server = connect()
+                    servers.append(server)
+                    reader_args += [str(server.fileno()), str(sum(map(len, bufs)) * count)]
                     conns[loop_name, workload, strategy] = loop.run_until_complete(
-                        loop.create_connection(Ack, sock=client))
-                elif strategy == "writelines+drain":
-                    conns[loop_name, workload, strategy] = loop.run_until_complete(
-                        asyncio.open_connection(sock=client))
-                else:
-                    conns[loop_name, workload, strategy] = client
-    for key, conn in conns.items():
-        # The transports set TCP_NODELAY themselves: check that every sending socket has it.
-        sock = conn if isinstance(conn, socket.socket) else (
-            conn[0] if key[2] == "writelines" else conn[1].transport).get_extra_info("socket")
-        if not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
-            raise RuntimeError(f"{key}: TCP_NODELAY is off")
-    reader = subprocess.Popen([sys.executable, "-c", READER, *reader_args],
-                              pass_fds=[s.fileno() for s in servers])
+                        attach(strategy, client))
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(listener.fileno()), *reader_args],
+        pass_fds=[listener.fileno(), *(s.fileno() for s in servers)])
+    listener.close()
     for server in servers:
         server.close()
 
     rng = random.Random(1)
     rows = []
     for workload, (bufs, count) in loads.items():
-        run = {name: runners(loop, {s: conns[name, workload, s] for s in strategies}, bufs,
-                             count, compared)
-               for name, loop in loops.items()}
+        run_bytes = sum(map(len, bufs)) * count
+        run = {name: runners(loop, bufs, count, compared) for name, loop in loops.items()}
         times: dict[tuple[str, str], list[float]] = {
             (name, s): [] for name in loops for s in strategies}
         cpu: dict[tuple[str, str], list[float]] = {
@@ -278,11 +349,18 @@ def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...],
             order = list(strategies)
             rng.shuffle(order)
             for s in order:
+                if fixed:
+                    conn = conns[loop_name, workload, s]  # noqa: B023
+                else:
+                    conn = await attach(s, dial(port, run_bytes))  # noqa: B023
+                    await run[loop_name][s](conn)  # noqa: B023
                 start, start_cpu = time.perf_counter(), time.thread_time()
-                await run[loop_name][s]()
+                await run[loop_name][s](conn)  # noqa: B023
                 if record:
-                    times[loop_name, s].append(time.perf_counter() - start)
-                    cpu[loop_name, s].append(time.thread_time() - start_cpu)
+                    times[loop_name, s].append(time.perf_counter() - start)  # noqa: B023
+                    cpu[loop_name, s].append(time.thread_time() - start_cpu)  # noqa: B023
+                if not fixed:
+                    await detach(s, conn)
 
         for name, loop in loops.items():  # warm-up
             loop.run_until_complete(one_rep(name, record=False))
@@ -302,16 +380,12 @@ def bench(reps: int, loop_names: list[str], strategies: tuple[str, ...],
                              statistics.median(cpu[name, s]), paired_cpu))
 
     for (loop_name, _, strategy), conn in conns.items():
-        if strategy == "writelines":
-            conn[0].close()
-        elif strategy == "writelines+drain":
-            conn[1].close()
-        else:
-            conn.close()
+        loops[loop_name].run_until_complete(detach(strategy, conn))
     for loop in loops.values():
         loop.run_until_complete(asyncio.sleep(0.05))  # the transports' connection_lost
     for loop in loops.values():
         loop.close()
+    dial(port, 0).close()  # the reader stops
     try:
         reader.wait(30)
     except subprocess.TimeoutExpired:
@@ -330,14 +404,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time sock_writev_all from this copy of vectored/asyncio.py")
     parser.add_argument("--compare-extension", metavar="SO",
                         help="make the compared sock_writev_all call this build of the extension")
+    parser.add_argument("--fixed-connections", action="store_true",
+                        help="one connection per loop, workload and strategy for the whole "
+                             "run (the layout of the reports before 2026-12-02's sixth "
+                             "session), instead of a new one for each timed run")
+    parser.add_argument("--sndbuf", type=int, default=0, metavar="BYTES",
+                        help="set SO_SNDBUF of every sending socket (fixed, so the socket "
+                             "fills when the reader lags; default: the kernel's, which grows)")
     args = parser.parse_args(argv)
+    SNDBUF[0] = args.sndbuf
     loop_names = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     strategies = STRATEGIES + (DIAGNOSTIC if args.diagnose else ())
     compared = None
     if args.compare or args.compare_extension:
         compared = load_writer(args.compare or vectored.asyncio.__file__, args.compare_extension)
         strategies = (*strategies[:1], "compared", *strategies[1:])
-    rows = bench(args.reps, loop_names, strategies, compared)
+    rows = bench(args.reps, loop_names, strategies, compared, args.fixed_connections)
     command = shlex.join(["python", "python/benchmarks/bench_asyncio.py",
                           *(sys.argv[1:] if argv is None else argv)])
     print(f"# {command}")
