@@ -107,6 +107,31 @@ def test_pipelined_and_split_heads(port: int) -> None:
         assert status == b"HTTP/1.1 200 OK" and fields["content-length"] == str(len(HELLO))
 
 
+@pytest.mark.parametrize("ending", ["between requests", "inside a request body"])
+def test_pipelined_responses_all_arrive_after_the_client_stops_sending(port: int,
+                                                                       ending: str) -> None:
+    """Six large responses queue behind a full socket while the client reads nothing; the
+    client then closes its sending side (after a complete request, or inside a body it never
+    finishes): every response to a complete request still arrives whole, in order, then the
+    end of the stream."""
+    sizes = [2_000_000 + 7 * i for i in range(6)]  # more than the sockets' buffers hold
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"".join(f"GET /bytes/{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                              for n in sizes))
+        if ending == "inside a request body":
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123")
+        sock.shutdown(socket.SHUT_WR)
+        buf = bytearray()
+        for n in sizes:
+            status, _, body = read_response(sock, buf)
+            assert status == b"HTTP/1.1 200 OK"
+            assert body == (BLOCK * (n // len(BLOCK) + 1))[:n]
+        assert not buf and closed(sock)
+
+
 def read_response_head_only(sock: socket.socket, buf: bytearray) -> tuple[bytes, dict[str, str], bytes]:
     while b"\r\n\r\n" not in buf:
         buf += sock.recv(65536)

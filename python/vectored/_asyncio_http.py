@@ -1,5 +1,6 @@
-"""An asyncio HTTP/1.1 server that sends each response (head and body) with one
-:func:`vectored.asyncio.sock_writev_all`: no join, no copy of the body.
+"""An asyncio HTTP/1.1 server that sends each response (head and body) through a
+:class:`vectored.asyncio.SocketWriter`: no join, no copy of the body, and the responses to
+pipelined requests sent together while the socket is full.
 
 Run it and ask it with curl::
 
@@ -23,7 +24,7 @@ import asyncio
 import socket
 import sys
 
-from vectored.asyncio import sock_writev_all
+from vectored.asyncio import SocketWriter
 
 MAX_HEAD = 8192
 """Largest request head (request line and header fields) accepted, in bytes."""
@@ -101,51 +102,62 @@ def response(method: str, target: str, version: str, alive: bool) -> list[bytes 
 
 async def serve_connection(sock: socket.socket) -> None:
     loop = asyncio.get_running_loop()
+    # Responses to pipelined requests queue behind each other while the socket is full and go
+    # out together; the queue is bounded, so a client that reads slowly holds the reading of
+    # its next requests back, not the server's memory.
+    writer = SocketWriter(sock)
     buf = bytearray()
     try:
-        while True:
-            end = buf.find(b"\r\n\r\n")
-            while end < 0:
-                if len(buf) > MAX_HEAD:
-                    raise BadRequest("400 Bad Request")
-                chunk = await loop.sock_recv(sock, 65536)
-                if not chunk:
-                    return  # the client closed between requests (or mid-head)
-                buf += chunk
-                end = buf.find(b"\r\n\r\n")
-            if end > MAX_HEAD:
-                raise BadRequest("400 Bad Request")
-            method, target, version, fields = parse_head(bytes(buf[:end]))
-            del buf[: end + 4]
-            if "transfer-encoding" in fields:
-                raise BadRequest("501 Not Implemented")
-            length_field = fields.get("content-length", "0")
-            if not length_field.isdigit():
-                raise BadRequest("400 Bad Request")
-            length = int(length_field)
-            if length > MAX_BODY:
-                raise BadRequest("413 Content Too Large")
-            while len(buf) < length:
-                chunk = await loop.sock_recv(sock, 65536)
-                if not chunk:
-                    return
-                buf += chunk
-            del buf[:length]
-            alive = keep_alive(version, fields)
-            await sock_writev_all(sock, response(method, target, version, alive))
-            if not alive:
-                return
-    except BadRequest as bad:
-        body = bad.status.encode() + b"\n"
-        head = (f"HTTP/1.1 {bad.status}\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n").encode()
         try:
-            await sock_writev_all(sock, [head, body], timeout=5)
-        except OSError:
-            pass
+            while True:
+                end = buf.find(b"\r\n\r\n")
+                while end < 0:
+                    if len(buf) > MAX_HEAD:
+                        raise BadRequest("400 Bad Request")
+                    chunk = await loop.sock_recv(sock, 65536)
+                    if not chunk:
+                        break  # the client closed between requests (or mid-head)
+                    buf += chunk
+                    end = buf.find(b"\r\n\r\n")
+                if end < 0:
+                    break
+                if end > MAX_HEAD:
+                    raise BadRequest("400 Bad Request")
+                method, target, version, fields = parse_head(bytes(buf[:end]))
+                del buf[: end + 4]
+                if "transfer-encoding" in fields:
+                    raise BadRequest("501 Not Implemented")
+                length_field = fields.get("content-length", "0")
+                if not length_field.isdigit():
+                    raise BadRequest("400 Bad Request")
+                length = int(length_field)
+                if length > MAX_BODY:
+                    raise BadRequest("413 Content Too Large")
+                while len(buf) < length:
+                    chunk = await loop.sock_recv(sock, 65536)
+                    if not chunk:
+                        await writer.flush()  # the answers to the complete requests before
+                        return
+                    buf += chunk
+                del buf[:length]
+                alive = keep_alive(version, fields)
+                await writer.write(response(method, target, version, alive))
+                if not alive:
+                    break
+            await writer.flush()  # what the client may still read after its last request
+        except BadRequest as bad:
+            body = bad.status.encode() + b"\n"
+            head = (f"HTTP/1.1 {bad.status}\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n").encode()
+            try:
+                await writer.write([head, body], timeout=5)
+                await writer.flush(timeout=5)
+            except OSError:
+                pass
     except (ConnectionError, TimeoutError):
         pass
     finally:
+        writer.abort()  # nothing kept, no callback left on the fd before it is closed
         sock.close()
 
 
