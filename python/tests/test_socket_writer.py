@@ -348,3 +348,25 @@ def test_no_callback_is_left_registered(loop_name: str,
         assert calls[0] == before
 
     run(loop_name, main)
+
+
+def test_a_writer_outlives_its_loop(pair: tuple[socket.socket, socket.socket]) -> None:
+    """Used under one `asyncio.run`, then under another: the second fills the socket too."""
+    a, b = pair
+    writer = SocketWriter(a)
+    data = os.urandom(1 << 20)
+    got = bytearray()
+    kept = []
+
+    async def main() -> None:
+        await writer.write([data])
+        kept.append(writer.pending)
+        await writer.flush()
+
+    drain = threading.Thread(target=lambda: got.extend(read_all(b, 2 * len(data))), daemon=True)
+    drain.start()
+    asyncio.run(main())
+    asyncio.run(main())
+    drain.join(30)
+    assert bytes(got) == data + data
+    assert all(kept)  # each time the socket was full and the callback had to finish the job

@@ -514,8 +514,9 @@ class SocketWriter:
         self._transferred += sent
         self._pending, self._pending_bytes = _kept(buffers, sent)
         if self._pending and not self._registered:
-            if self._loop is None:
-                self._loop = asyncio.get_running_loop()
+            # The running loop, looked up each time: a writer may outlive a loop
+            # (`asyncio.run` twice), and this happens only when the socket is full.
+            self._loop = asyncio.get_running_loop()
             self._loop.add_writer(self._fd, self._ready)
             self._registered = True
 
