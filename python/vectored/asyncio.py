@@ -415,7 +415,8 @@ class SocketWriter:
     ``await writer.write(buffers)`` sends at once what the socket takes (one system call,
     small buffers coalesced, as :func:`sock_writev_all`'s first attempt) and keeps the rest;
     while something is kept, later writes are only queued behind it, and a readiness callback
-    sends the whole queue, from several writes, in as few system calls as the socket allows.
+    sends the queue, from several writes together, up to 16 kept items per system call,
+    until the socket is full again.
     ``write`` waits only when more than *high_water* bytes are kept, until at most
     *low_water* are (a quarter of *high_water* unless given), then queues its buffers: the
     memory held is at most *high_water* plus one write's buffers, whatever the caller does.
