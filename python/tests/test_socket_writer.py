@@ -370,3 +370,211 @@ def test_a_writer_outlives_its_loop(pair: tuple[socket.socket, socket.socket]) -
     drain.join(30)
     assert bytes(got) == data + data
     assert all(kept)  # each time the socket was full and the callback had to finish the job
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_concurrent_writers_keep_call_order_and_the_bound(
+        loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """Several tasks write at once on a full socket: writes that wait for room go out in
+    the order they were called (a later write never overtakes a waiting one), and at most
+    `high_water` plus one write's bytes are ever kept."""
+    a, b = pair
+    high, size = 50_000, 40_000
+    writer = SocketWriter(a, high_water=high, low_water=10_000)
+    got = bytearray()
+    most = [0]
+
+    async def main() -> None:
+        async def one(i: int) -> None:
+            await writer.write([bytes([i]) * size])
+            most[0] = max(most[0], writer.pending)
+
+        tasks = []
+        for i in range(12):
+            tasks.append(asyncio.ensure_future(one(i)))
+            await asyncio.sleep(0)  # each task calls write in turn, in order
+        drain = threading.Thread(target=lambda: got.extend(read_all(b, 12 * size)), daemon=True)
+        drain.start()
+        await asyncio.gather(*tasks)
+        await writer.flush()
+        drain.join(30)
+
+    run(loop_name, main)
+    assert bytes(got) == b"".join(bytes([i]) * size for i in range(12))
+    assert most[0] <= high + size
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_flush_waits_only_for_what_was_written_before_it(
+        loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """Another task keeps the writer busy (something is always kept): `flush` returns once
+    the bytes written before it are in the kernel, not when nothing at all is kept."""
+    a, b = pair
+
+    def drain() -> None:
+        while b.recv(8192):
+            time.sleep(0.0002)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    writer = SocketWriter(a, high_water=64 << 10)
+
+    async def main() -> None:
+        stop = False
+
+        async def produce() -> None:
+            while not stop:
+                await writer.write([os.urandom(8 << 10)])
+                await asyncio.sleep(0)
+
+        producer = asyncio.ensure_future(produce())
+        while not writer.pending:
+            await asyncio.sleep(0)
+        target = writer.transferred + writer.pending
+        await writer.flush(timeout=5)
+        assert writer.transferred >= target
+        stop = True
+        await producer
+        writer.abort()
+
+    run(loop_name, main)
+    a.shutdown(socket.SHUT_WR)
+    reader.join(10)
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_abort_during_a_wait_then_reuse(loop_name: str,
+                                        pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    writer = SocketWriter(a, high_water=50_000)
+
+    async def main() -> None:
+        await writer.write([os.urandom(1 << 20)])
+        waiting = asyncio.ensure_future(writer.write([b"later"]))
+        flushing = asyncio.ensure_future(writer.flush())
+        await asyncio.sleep(0.02)
+        assert writer.abort() > 0
+        for task in (waiting, flushing):
+            with pytest.raises(ConnectionAbortedError) as info:
+                await task
+            assert isinstance(info.value, vectored.TransferError)
+            assert info.value.transferred == writer.transferred
+        done = writer.transferred
+        a.shutdown(socket.SHUT_WR)
+        assert len(read_all(b, 1 << 21)) == done
+
+    run(loop_name, main)
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_a_write_waiting_for_room_gets_the_error(loop_name: str,
+                                                 pair: tuple[socket.socket, socket.socket]) -> None:
+    a, b = pair
+    writer = SocketWriter(a, high_water=50_000)
+
+    async def main() -> None:
+        await writer.write([os.urandom(1 << 20)])
+        waiting = asyncio.ensure_future(writer.write([b"later"]))
+        await asyncio.sleep(0.02)
+        b.close()
+        with pytest.raises((BrokenPipeError, ConnectionResetError)) as info:
+            await waiting
+        assert info.value.transferred == writer.transferred  # type: ignore[attr-defined]
+
+    run(loop_name, main)
+
+
+def test_a_writer_moves_to_a_new_loop_with_bytes_still_kept(
+        pair: tuple[socket.socket, socket.socket]) -> None:
+    """The first loop ends with bytes kept (a flush timed out, no abort): the next loop's
+    calls move the readiness callback over and send them."""
+    a, b = pair
+    writer = SocketWriter(a)
+    data = os.urandom(1 << 20)
+
+    async def first() -> None:
+        await writer.write([data])
+        with pytest.raises(TimeoutError):
+            await writer.flush(timeout=0.02)
+
+    async def second() -> None:
+        drain = threading.Thread(target=lambda: got.extend(read_all(b, len(data) + 1)),
+                                 daemon=True)
+        drain.start()
+        await writer.write([b"!"], timeout=10)  # waits for room: the callback must be here
+        await writer.flush(timeout=10)
+        drain.join(30)
+
+    got = bytearray()
+    asyncio.run(first())
+    assert writer.pending > 0
+    asyncio.run(second())
+    assert bytes(got) == data + b"!"
+
+
+def test_empty_buffers_of_any_shape_are_skipped(pair: tuple[socket.socket, socket.socket]) -> None:
+    """An empty 2-D buffer (which `memoryview.cast` refuses) next to data that must be kept."""
+    import ctypes
+
+    a, b = pair
+    writer = SocketWriter(a)
+    empty = (ctypes.c_char * 5 * 0)()
+    data = os.urandom(1 << 20)
+    got = bytearray()
+
+    async def main() -> None:
+        await writer.write([data, empty, b"tail", empty])
+        drain = threading.Thread(target=lambda: got.extend(read_all(b, len(data) + 4)),
+                                 daemon=True)
+        drain.start()
+        await writer.flush(timeout=10)
+        drain.join(30)
+
+    asyncio.run(main())
+    assert bytes(got) == data + b"tail"
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_a_later_write_does_not_overtake_a_waiting_one(
+        loop_name: str, pair: tuple[socket.socket, socket.socket]) -> None:
+    """Write A waits for room; the peer reads until the writer keeps less than `high_water`
+    but more than `low_water`; write B, called then, must still go out after A."""
+    a, b = pair
+    b.setblocking(False)
+    high, low = 200_000, 10_000
+    writer = SocketWriter(a, high_water=high, low_water=low)
+    got = bytearray()
+
+    def read_some() -> None:
+        try:
+            got.extend(b.recv(1 << 16))
+        except BlockingIOError:
+            pass
+
+    async def main() -> None:
+        while writer.pending <= high:
+            await writer.write([b"F" * 20_000])
+        task_a = asyncio.ensure_future(writer.write([b"A" * 1000]))
+        await asyncio.sleep(0.01)
+        while writer.pending > high - 30_000:
+            read_some()
+            await asyncio.sleep(0.002)
+        assert low < writer.pending <= high and not task_a.done()
+        task_b = asyncio.ensure_future(writer.write([b"B" * 1000]))
+        while not (task_a.done() and task_b.done()) or writer.pending:
+            read_some()
+            await asyncio.sleep(0.001)
+        await asyncio.gather(task_a, task_b)
+        a.shutdown(socket.SHUT_WR)
+        while True:
+            try:
+                chunk = b.recv(1 << 16)
+            except BlockingIOError:
+                await asyncio.sleep(0.001)
+                continue
+            if not chunk:
+                break
+            got.extend(chunk)
+
+    run(loop_name, main)
+    assert bytes(got).replace(b"F", b"") == b"A" * 1000 + b"B" * 1000

@@ -154,7 +154,7 @@ async def serve_connection(sock: socket.socket) -> None:
                 await writer.flush(timeout=5)
             except OSError:
                 pass
-    except (ConnectionError, TimeoutError):
+    except OSError:  # the client went away (reset, EPIPE, unreachable...)
         pass
     finally:
         writer.abort()  # nothing kept, no callback left on the fd before it is closed

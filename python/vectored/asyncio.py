@@ -47,6 +47,7 @@ subclass with ``transferred`` set, like the synchronous helpers.
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno
 import socket
 import sys
@@ -370,30 +371,19 @@ def _kept(buffers: Sequence[Buffer], skip: int) -> tuple[list[bytes | memoryview
     size = 0
     for buf in buffers:
         piece: bytes | memoryview
-        if type(buf) is bytes:
-            n = len(buf)
-            piece = buf
-            if skip:
-                if skip >= n:
-                    skip -= n
-                    continue
-                piece = memoryview(buf)[skip:]
-                n -= skip
-                skip = 0
+        view = None if type(buf) is bytes else memoryview(buf)
+        n = len(buf) if view is None else view.nbytes  # type: ignore[arg-type]
+        if skip >= n:  # sent already, or empty (an empty view may refuse the cast below)
+            skip -= n
+            continue
+        if view is None:
+            piece = memoryview(buf)[skip:] if skip else buf  # type: ignore[assignment]
             shared = True
         else:
-            piece = memoryview(buf).cast("B")
-            n = piece.nbytes
-            if skip:
-                if skip >= n:
-                    skip -= n
-                    continue
-                piece = piece[skip:]
-                n -= skip
-                skip = 0
+            piece = view.cast("B")[skip:] if skip else view.cast("B")
             shared = piece.readonly and type(piece.obj) is bytes
-        if not n:
-            continue
+        n -= skip
+        skip = 0
         size += n
         if n < _SMALL:
             run.append(piece)
@@ -420,12 +410,16 @@ class SocketWriter:
     ``write`` waits only when more than *high_water* bytes are kept, until at most
     *low_water* are (a quarter of *high_water* unless given), then queues its buffers: the
     memory held is at most *high_water* plus one write's buffers, whatever the caller does.
-    ``await writer.flush()`` waits until every byte written so far is in the kernel.
+    Several tasks may write at once: writes that wait for room are served in call order, one
+    at a time, and a later write waits behind them even when there is room, so the bytes go
+    out in the order the writes were called. ``await writer.flush()`` waits until every
+    byte of the writes that have returned is in the kernel (not for writes made after it).
 
     Kept buffers: ``bytes`` (and read-only views of ``bytes``) by reference; anything else
     (``bytearray``, a view of writable memory) is copied when it has to be kept, since its
-    owner may change it once ``write`` has returned. What the socket took at once is never
-    copied.
+    owner may change it once ``write`` has returned, and runs of pieces under 512 bytes are
+    joined into one ``bytes``. What a ``write`` that did not wait hands the socket at once
+    is never copied (a write that waits copies its writable buffers before the wait).
 
     Progress: :attr:`transferred` counts the bytes the socket took, :attr:`pending` the bytes
     kept; both are exact whenever the caller runs, so after a cancellation or a timeout too.
@@ -442,8 +436,8 @@ class SocketWriter:
         # leaving the block flushed everything (or, on an exception, dropped what was kept)
     """
 
-    __slots__ = ("_error", "_fd", "_high", "_loop", "_low", "_pending", "_pending_bytes",
-                 "_registered", "_sock", "_transferred", "_waiters")
+    __slots__ = ("_epoch", "_error", "_fd", "_flushes", "_high", "_loop", "_low", "_pending",
+                 "_pending_bytes", "_registered", "_room", "_sock", "_transferred")
 
     def __init__(self, sock: socket.socket, *, high_water: int = 256 * 1024,
                  low_water: int | None = None) -> None:
@@ -465,8 +459,13 @@ class SocketWriter:
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._registered = False
-        # (most bytes that may stay kept, future): set once `_pending_bytes` is at most that.
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        # Writes waiting for room, in call order; the first is woken once at most `low_water`
+        # bytes are kept, and wakes the next after it has queued its buffers.
+        self._room: collections.deque[asyncio.Future[None]] = collections.deque()
+        # Flushes waiting: (`transferred` they wait for, future).
+        self._flushes: list[tuple[int, asyncio.Future[None]]] = []
+        # Counts aborts and failures, so that a wait woken just before one sees it.
+        self._epoch = 0
 
     @property
     def transferred(self) -> int:
@@ -486,46 +485,59 @@ class SocketWriter:
     async def write(self, buffers: Sequence[Buffer], *, timeout: float | None = None) -> None:
         """Send *buffers* after everything written before, keeping what the socket does not
         take now; wait first (at most *timeout* seconds, :class:`vectored.VectoredTimeoutError`)
-        only while more than *high_water* bytes are kept."""
+        only while more than *high_water* bytes are kept or earlier writes wait for room."""
         if self._error is not None:
             raise self._failure()
-        if self._pending_bytes > self._high:
+        if self._pending_bytes > self._high or self._room:
             # Checked (and copied where needed) before the wait: bad input fails at once.
             kept, size = _kept(buffers, 0)
-            await self._wait_until(self._low, timeout, "there was room")
-            if self._error is not None:
-                raise self._failure()
+            await self._wait_for_room(timeout)
             buffers = kept
         elif self._pending:
             kept, size = _kept(buffers, 0)
         if self._pending:
             self._pending += kept
             self._pending_bytes += size
+            self._ensure_registered()
+            self._pass_room()
             return
         try:
             self._transferred += _sock_writev_all(self._fd, buffers)
+            self._pass_room()
             return
         except BlockingIOError as err:
             sent = err.characters_written
         except TransferError as err:
             self._transferred += err.transferred
             err.transferred = self._transferred
-            self._error = err
+            self._fail(err)
             raise
         self._transferred += sent
-        self._pending, self._pending_bytes = _kept(buffers, sent)
-        if self._pending and not self._registered:
-            # The running loop, looked up each time: a writer may outlive a loop
-            # (`asyncio.run` twice), and this happens only when the socket is full.
-            self._loop = asyncio.get_running_loop()
-            self._loop.add_writer(self._fd, self._ready)
-            self._registered = True
+        try:
+            self._pending, self._pending_bytes = _kept(buffers, sent)
+        except Exception as exc:  # the extension took an item this cannot keep: cut short
+            self._fail(with_transferred(OSError(errno.EINVAL, f"cannot keep a buffer: {exc}"),
+                                        self._transferred))
+            raise self._failure() from exc
+        if self._pending:
+            self._ensure_registered()
+        self._pass_room()
 
     async def flush(self, *, timeout: float | None = None) -> None:
-        """Wait until the socket has taken every byte written so far (at most *timeout*
-        seconds: :class:`vectored.VectoredTimeoutError`, with the bytes still kept)."""
-        if self._pending_bytes:
-            await self._wait_until(0, timeout, "every byte was sent")
+        """Wait until the socket has taken every byte of the writes that have returned (at
+        most *timeout* seconds: :class:`vectored.VectoredTimeoutError`, with the bytes still
+        kept)."""
+        target = self._transferred + self._pending_bytes
+        if self._transferred < target:
+            self._ensure_registered()
+            future = asyncio.get_running_loop().create_future()
+            entry = (target, future)
+            self._flushes.append(entry)
+            try:
+                await self._wait(future, timeout, "every byte was sent")
+            finally:
+                if entry in self._flushes:
+                    self._flushes.remove(entry)
         if self._error is not None:
             raise self._failure()
 
@@ -535,12 +547,9 @@ class SocketWriter:
         dropped = self._pending_bytes
         self._pending, self._pending_bytes = [], 0
         self._unregister()
-        waiters, self._waiters = self._waiters, []
-        for _, future in waiters:
-            if not future.done():
-                future.set_exception(with_transferred(
-                    ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
-                    self._transferred))
+        self._wake_all(lambda: with_transferred(
+            ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
+            self._transferred))
         return dropped
 
     async def __aenter__(self) -> SocketWriter:
@@ -570,10 +579,39 @@ class SocketWriter:
         self._error = err
         self._pending, self._pending_bytes = [], 0
         self._unregister()
-        waiters, self._waiters = self._waiters, []
-        for _, future in waiters:
+        self._wake_all(self._failure)
+
+    def _wake_all(self, error: Callable[[], BaseException]) -> None:
+        """Fails every waiting call with a new `error()`, also one woken but not yet run."""
+        self._epoch += 1
+        futures = [*self._room, *(future for _, future in self._flushes)]
+        self._room, self._flushes = collections.deque(), []
+        for future in futures:
             if not future.done():
-                future.set_exception(self._failure())
+                future.set_exception(error())
+
+    def _pass_room(self) -> None:
+        """Wakes the first write waiting for room, if there is room (at most `low_water`
+        kept) and it was not woken already."""
+        if self._room and self._pending_bytes <= self._low:
+            first = self._room[0]
+            if not first.done():
+                first.set_result(None)
+
+    def _ensure_registered(self) -> None:
+        """The readiness callback on the running loop (moved there from a loop used before:
+        a writer may outlive a loop, `asyncio.run` twice)."""
+        loop = asyncio.get_running_loop()
+        if self._registered:
+            if self._loop is loop:
+                return
+            try:
+                assert self._loop is not None
+                self._loop.remove_writer(self._fd)
+            except Exception:  # that loop is closed, and its selector with it
+                pass
+        loop.add_writer(self._fd, self._ready)
+        self._loop, self._registered = loop, True
 
     def _sent(self, n: int) -> None:
         """The socket took the first `n` kept bytes."""
@@ -612,39 +650,59 @@ class SocketWriter:
                 self._sent(sent)
         except BaseException as exc:  # an OSError (with `transferred`), or anything else
             self._transferred += getattr(exc, "transferred", 0)
-            self._fail(exc)
-            if not isinstance(exc, Exception):  # KeyboardInterrupt from a signal handler
-                raise
-            return
+            if isinstance(exc, Exception):
+                self._fail(exc)
+                return
+            # KeyboardInterrupt from a signal handler: the writer stops, the interrupt goes on.
+            self._fail(with_transferred(ConnectionAbortedError(
+                errno.ECONNABORTED, f"interrupted by {type(exc).__name__}"), self._transferred))
+            raise
         if not pending:
             self._unregister()
-        if self._waiters:
-            left = self._pending_bytes
-            still = []
-            for most, future in self._waiters:
-                if left <= most:
-                    if not future.done():
-                        future.set_result(None)
-                else:
-                    still.append((most, future))
-            self._waiters = still
+        if self._flushes:
+            done = self._transferred
+            for target, future in self._flushes:
+                if target <= done and not future.done():
+                    future.set_result(None)
+        self._pass_room()
 
-    async def _wait_until(self, most: int, timeout: float | None, what: str) -> None:
-        """Until at most `most` bytes are kept (or the writer fails)."""
-        assert self._loop is not None  # something is kept, so the callback was registered
-        future = self._loop.create_future()
-        entry = (most, future)
-        self._waiters.append(entry)
+    async def _wait_for_room(self, timeout: float | None) -> None:
+        """Until this write's turn comes (earlier waiting writes first) and at most
+        `low_water` bytes are kept; raises if the writer is aborted or fails meanwhile."""
+        if self._pending:
+            self._ensure_registered()
+        future = asyncio.get_running_loop().create_future()
+        self._room.append(future)
+        epoch = self._epoch
+        self._pass_room()
+        woken = False
         try:
-            if timeout is None:
-                await future
-                return
+            await self._wait(future, timeout, "there was room")
+            woken = True
+        finally:
+            try:
+                self._room.remove(future)
+            except ValueError:
+                pass
+            if not woken:
+                self._pass_room()  # the turn this write had, or would have had, goes on
+        if self._epoch != epoch:  # aborted or failed after this write was woken
+            if self._error is not None:
+                raise self._failure()
+            raise with_transferred(
+                ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
+                self._transferred)
+
+    async def _wait(self, future: asyncio.Future[None], timeout: float | None,
+                    what: str) -> None:
+        """Awaits `future`, at most `timeout` seconds (the writer's own deadline)."""
+        if timeout is None:
+            await future
+            return
+        try:
             async with asyncio.timeout(timeout) as deadline:
                 await future
         except TimeoutError:
-            if timeout is not None and deadline.expired():
+            if deadline.expired():
                 raise timeout_error(f"timed out before {what}", self._transferred) from None
             raise
-        finally:
-            if entry in self._waiters:
-                self._waiters.remove(entry)
