@@ -20,7 +20,7 @@ Many responses on one connection
 A call of :func:`sock_writev_all` returns when its bytes are in the kernel, so while the
 socket is full every call waits for room by itself. :class:`SocketWriter` queues writes
 behind each other instead (bounded by a high-water mark) and sends the queue, from several
-writes, in as few system calls as the socket allows.
+writes together, up to 16 kept items per system call.
 
 Progress, cancellation and timeouts
 -----------------------------------
@@ -137,6 +137,23 @@ def _first_call(
     return moved, True
 
 
+async def _until(future: asyncio.Future[None], timeout: float | None, what: str,
+                 transferred: Callable[[], int]) -> None:
+    """Awaits `future`, at most `timeout` seconds from now: past that deadline (the call's
+    own, not an outer `asyncio.timeout`'s), :class:`vectored.VectoredTimeoutError` saying
+    what had not happened and the bytes `transferred()` then."""
+    if timeout is None:
+        await future
+        return
+    try:
+        async with asyncio.timeout(timeout) as deadline:
+            await future
+    except TimeoutError:
+        if deadline.expired():
+            raise timeout_error(f"timed out before {what}", transferred()) from None
+        raise
+
+
 class _Pump:
     """Runs `step` from the loop's readiness callback for `fd` until it says it is done.
 
@@ -190,15 +207,7 @@ class _Pump:
         """Until the steps are done, the deadline passes (`timeout` from now) or the
         caller is cancelled; the callback is unregistered when this returns or raises."""
         try:
-            if timeout is None:
-                await self.future
-                return
-            async with asyncio.timeout(timeout) as deadline:
-                await self.future
-        except TimeoutError:
-            if timeout is not None and deadline.expired():
-                raise timeout_error(f"timed out before {what}", state.transferred) from None
-            raise
+            await _until(self.future, timeout, what, lambda: state.transferred)
         finally:
             self._stop()
 
@@ -389,12 +398,17 @@ def _kept(buffers: Sequence[Buffer], skip: int) -> tuple[list[bytes | memoryview
             run.append(piece)
             continue
         if run:
-            kept.append(run[0] if len(run) == 1 and type(run[0]) is bytes else b"".join(run))
+            kept.append(_joined(run))
             run = []
         kept.append(piece if shared else bytes(piece))
     if run:
-        kept.append(run[0] if len(run) == 1 and type(run[0]) is bytes else b"".join(run))
+        kept.append(_joined(run))
     return kept, size
+
+
+def _joined(run: list[bytes | memoryview]) -> bytes | memoryview:
+    """A run of small kept pieces as one item: a lone ``bytes`` as it is, else joined."""
+    return run[0] if len(run) == 1 and type(run[0]) is bytes else b"".join(run)
 
 
 class SocketWriter:
@@ -534,7 +548,7 @@ class SocketWriter:
             entry = (target, future)
             self._flushes.append(entry)
             try:
-                await self._wait(future, timeout, "every byte was sent")
+                await _until(future, timeout, "every byte was sent", lambda: self._transferred)
             finally:
                 if entry in self._flushes:
                     self._flushes.remove(entry)
@@ -547,9 +561,7 @@ class SocketWriter:
         dropped = self._pending_bytes
         self._pending, self._pending_bytes = [], 0
         self._unregister()
-        self._wake_all(lambda: with_transferred(
-            ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
-            self._transferred))
+        self._wake_all(self._aborted)
         return dropped
 
     async def __aenter__(self) -> SocketWriter:
@@ -573,6 +585,12 @@ class SocketWriter:
         # Declared by TransferError, the usual class; set on any other too.
         setattr(new, "transferred", self._transferred)  # noqa: B010
         return new
+
+    def _aborted(self) -> TransferError:
+        """What a call stopped by :meth:`abort` raises."""
+        return with_transferred(
+            ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
+            self._transferred)
 
     def _fail(self, err: BaseException) -> None:
         """Stop for good after `err`: drop what is kept, wake every waiting call with it."""
@@ -677,7 +695,7 @@ class SocketWriter:
         self._pass_room()
         woken = False
         try:
-            await self._wait(future, timeout, "there was room")
+            await _until(future, timeout, "there was room", lambda: self._transferred)
             woken = True
         finally:
             try:
@@ -689,20 +707,4 @@ class SocketWriter:
         if self._epoch != epoch:  # aborted or failed after this write was woken
             if self._error is not None:
                 raise self._failure()
-            raise with_transferred(
-                ConnectionAbortedError(errno.ECONNABORTED, "the writer was aborted"),
-                self._transferred)
-
-    async def _wait(self, future: asyncio.Future[None], timeout: float | None,
-                    what: str) -> None:
-        """Awaits `future`, at most `timeout` seconds (the writer's own deadline)."""
-        if timeout is None:
-            await future
-            return
-        try:
-            async with asyncio.timeout(timeout) as deadline:
-                await future
-        except TimeoutError:
-            if deadline.expired():
-                raise timeout_error(f"timed out before {what}", self._transferred) from None
-            raise
+            raise self._aborted()
