@@ -134,32 +134,35 @@ def new_loop(name: str) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def connect() -> tuple[socket.socket, socket.socket]:
-    """A loopback TCP connection: (sending side, non-blocking with TCP_NODELAY; reading side)."""
-    listener = socket.create_server(("127.0.0.1", 0))
+SNDBUF = [0]
+"""``--sndbuf``: the sending sockets' ``SO_SNDBUF`` (0: the kernel's default, which grows)."""
+
+
+def sender(address: tuple[str, int]) -> socket.socket:
+    """The sending side of a new loopback TCP connection to `address`: ``SO_SNDBUF`` as
+    ``--sndbuf`` says (set before connecting), TCP_NODELAY, still blocking."""
     client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if SNDBUF[0]:
         client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF[0])
-    client.connect(listener.getsockname())
+    client.connect(address)
+    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return client
+
+
+def connect() -> tuple[socket.socket, socket.socket]:
+    """A loopback TCP connection: (sending side, non-blocking with TCP_NODELAY; reading side)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = sender(listener.getsockname())
     server, _ = listener.accept()
     listener.close()
-    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     client.setblocking(False)
     return client, server
-
-
-SNDBUF = [0]
-"""``--sndbuf``: the sending sockets' ``SO_SNDBUF`` (0: the kernel's default, which grows)."""
 
 
 def dial(port: int, run_bytes: int) -> socket.socket:
     """A new connection to the reader process's listener, announcing `run_bytes` per run (0:
     the reader stops): the sending side, non-blocking with TCP_NODELAY."""
-    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if SNDBUF[0]:
-        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF[0])
-    client.connect(("127.0.0.1", port))
-    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client = sender(("127.0.0.1", port))
     client.sendall(run_bytes.to_bytes(8, "little"))
     client.setblocking(False)
     return client
