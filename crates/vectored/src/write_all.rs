@@ -308,9 +308,10 @@ fn write_all_fd_from<const N: usize>(
     write_all_fd_with(&writer, cursor, opts, first)
 }
 
-/// [`write_all_fd_from`] with the fd's writer built.
+/// [`write_all_fd_from`] with the fd's writer built (also the queue's flush of a list of
+/// borrowed chunks, `WriteQueue::write_to_fd`).
 #[cfg(unix)]
-fn write_all_fd_with<const N: usize>(
+pub(crate) fn write_all_fd_with<const N: usize>(
     writer: &FdWriter<'_>,
     cursor: &mut IoCursor<'_, N>,
     opts: &FdOptions,

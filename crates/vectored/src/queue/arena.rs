@@ -109,6 +109,7 @@ impl<'a> WriteQueue<'a> {
             tail,
             messages,
             spare,
+            borrowed_below,
             opts,
             ..
         } = self;
@@ -125,6 +126,7 @@ impl<'a> WriteQueue<'a> {
             marked: 0,
             spare,
             next_block: opts.arena_bytes(),
+            borrowed_below,
             opts,
         }
     }

@@ -30,6 +30,9 @@ impl WriteQueue<'_> {
     pub fn end_message(&mut self) {
         self.messages.push_back(self.len - self.marked);
         self.marked = self.len;
+        // A message must fit one call (`IOV_MAX` iovecs): small borrowed chunks are
+        // coalesced again, whatever a stream flush learned (`learn_fd_line`).
+        self.borrowed_below = self.opts.copy_threshold_bytes();
     }
 
     /// Complete messages waiting to be sent.

@@ -33,8 +33,11 @@ pub use options::QueueOptions;
 /// [`write_to`](Self::write_to) (any `Write`) or [`write_to_fd`](Self::write_to_fd) (an fd,
 /// with readiness waits, deadline and `SIGPIPE` protection).
 ///
-/// - **Coalescing:** chunks shorter than the copy threshold are copied into 64 KiB staging
-///   blocks, so a run of them becomes one iovec; larger chunks are passed by reference.
+/// - **Coalescing:** chunks shorter than the copy threshold are copied into staging blocks
+///   (64 KiB, growing), so a run of them becomes one iovec; larger chunks are passed by
+///   reference. After a flush to an fd, borrowed chunks are copied only where that fd's
+///   kernel copies what it is given (never for `/dev/null`; see
+///   [`QueueOptions`], "The fd teaches the queue").
 /// - **Few system calls:** a flush makes ⌈iovecs / [`IOV_MAX`](crate::IOV_MAX)⌉ calls when the kernel takes
 ///   everything offered, so a header and a body go out in one call; there is no smaller
 ///   internal cap that would split a message.
@@ -93,8 +96,24 @@ pub struct WriteQueue<'a> {
     spare: Vec<Vec<u8>>,
     /// The size of the next new staging block: blocks grow while the queue holds data.
     next_block: usize,
+    /// Borrowed chunks shorter than this are copied into the staging block: the copy
+    /// threshold, or less once a flush has found that the fd's kernel copies less of what it
+    /// is given ([`write_to_fd`](Self::write_to_fd), [`learn_fd_line`](Self::learn_fd_line)).
+    borrowed_below: usize,
     opts: QueueOptions,
 }
+
+/// Borrowed chunks shorter than this are still copied at push time for a device
+/// ([`WriteQueue::learn_fd_line`]). `write_all_fd` stages nothing for a device, since its
+/// staging is a pass of its own; the queue's copy *replaces* the store of an entry, and the
+/// kernel still takes each iovec in (3-5 ns each on /dev/null). Per-cell medians of five
+/// rounds (`docs/bench/2026-12-02-s7-queue-learned-line0.txt`), the queue's time over the cell's
+/// best, staged against by reference: 1024 x 8 B 1.00 against 1.75, 16 B 1.03 / 1.60, 32 B
+/// 1.08 / 1.37, 100000 x 16 B 1.13 / 1.69, 64 B 1.25 / 1.46; by reference wins from 100 B
+/// on (10000 x 100 B 2.46 / 1.61, 256 B 2.20 / 1.37; 1024 x 128 B 1.30 / 1.38 is within
+/// noise), so the line lies between 64 and 100 B.
+#[cfg(unix)]
+const DEVICE_LINE: usize = 96;
 
 /// One sealed entry of a queue. On Unix an [`IoSlice`] (an `iovec`), so that borrowed
 /// entries are a list the kernel takes as it is; elsewhere a slice (Windows' `IoSlice`
@@ -157,6 +176,7 @@ impl<'a> WriteQueue<'a> {
             marked: 0,
             spare: Vec::new(),
             next_block: opts.arena_bytes(),
+            borrowed_below: opts.copy_threshold_bytes(),
             opts,
         }
     }
@@ -220,8 +240,10 @@ impl<'a> WriteQueue<'a> {
         self.chunks.len() - self.front + usize::from(!self.tail.is_empty())
     }
 
-    /// Appends a chunk: copied into the staging arena if shorter than the copy threshold,
-    /// otherwise kept (moved, not copied) and passed to the kernel by reference.
+    /// Appends a chunk: copied into the staging arena if shorter than the copy threshold
+    /// (for a borrowed chunk, the line a flush to an fd has taught the queue, if lower: see
+    /// [`QueueOptions`]), otherwise kept (moved, not copied) and passed to the kernel by
+    /// reference.
     /// Empty chunks are ignored.
     ///
     /// # Examples
@@ -242,13 +264,13 @@ impl<'a> WriteQueue<'a> {
         if len == 0 {
             return;
         }
-        if len < self.opts.copy_threshold_bytes() {
-            self.stage(chunk.as_bytes());
-        } else {
-            match chunk.0 {
-                Repr::Borrowed(bytes) => self.push_borrowed(bytes),
-                Repr::Owned(owned) => self.push_owned(owned),
+        match chunk.0 {
+            Repr::Borrowed(bytes) if len < self.borrowed_below => self.stage(bytes),
+            Repr::Borrowed(bytes) => self.push_borrowed(bytes),
+            Repr::Owned(owned) if len < self.opts.copy_threshold_bytes() => {
+                self.stage(owned.as_bytes());
             }
+            Repr::Owned(owned) => self.push_owned(owned),
         }
         self.len += len;
     }
@@ -269,7 +291,7 @@ impl<'a> WriteQueue<'a> {
         // block that fits, and a chunk passed by reference with nothing staged before it.
         // Starting a block and sealing one are calls.
         let len = bytes.len();
-        if len < self.opts.copy_threshold_bytes() {
+        if len < self.borrowed_below {
             self.stage(bytes);
         } else if self.tail.is_empty() && len > 0 {
             self.chunks.push(entry(bytes));
@@ -277,6 +299,19 @@ impl<'a> WriteQueue<'a> {
             self.push_borrowed(bytes);
         }
         self.len += len;
+    }
+
+    /// Adopts the staging line of the fd a stream flush has just classified (`line`: the
+    /// one `write_all_fd` uses, 0 for a device, which copies nothing), never above the copy
+    /// threshold: from now on a borrowed chunk is copied at push time only where that saves
+    /// the kernel more than the copy costs, so that a queue flushed to `/dev/null` again and
+    /// again does not copy its 256-byte chunks for nothing. For a device the line is
+    /// [`DEVICE_LINE`], not 0. [`end_message`](Self::end_message) restores the copy threshold
+    /// (a message must fit one call's iovecs).
+    #[cfg(unix)]
+    pub(crate) fn learn_fd_line(&mut self, line: usize) {
+        let line = if line == 0 { DEVICE_LINE } else { line };
+        self.borrowed_below = self.opts.copy_threshold_bytes().min(line);
     }
 
     /// The unwritten bytes, entry by entry, in order; none is empty.
@@ -322,9 +357,18 @@ impl<'a> WriteQueue<'a> {
     /// [`IOV_MAX`](crate::IOV_MAX) of them. A write call of it needs no window built.
     #[cfg(unix)]
     pub(crate) fn as_whole_list(&self) -> Option<&[IoSlice<'a>]> {
+        self.as_borrowed_list()
+            .filter(|list| list.len() <= crate::IOV_MAX)
+    }
+
+    /// The queue as a list of iovecs as it is stored, of any length, when it holds borrowed
+    /// chunks only (nothing owned or staged), none of them partly written: what a
+    /// write-all loop can run a cursor over, with no window built from the entries.
+    #[cfg(unix)]
+    pub(crate) fn as_borrowed_list(&self) -> Option<&[IoSlice<'a>]> {
         let borrowed_only = self.owned.is_empty() && self.tail.is_empty() && self.head == 0;
         let list = &self.chunks[self.front..];
-        (borrowed_only && !list.is_empty() && list.len() <= crate::IOV_MAX).then_some(list)
+        (borrowed_only && !list.is_empty()).then_some(list)
     }
 
     /// Drops the first `n` queued bytes, as written by a call of your own.
@@ -960,6 +1004,85 @@ mod tests {
         assert!(queue.as_whole_list().is_none(), "front partly written");
         queue.consume(4095).unwrap();
         assert_eq!(queue.as_whole_list().map(<[_]>::len), Some(1));
+    }
+
+    /// After a stream flush, borrowed chunks are copied at push time only below the line of
+    /// the fd flushed to: below 96 B for a device, 256 B for a socket, the copy threshold
+    /// for pipes and files; owned chunks and messages keep the threshold.
+    #[cfg(unix)]
+    #[test]
+    fn a_flush_teaches_the_queue_where_copying_pays() {
+        use crate::fd::FdOptions;
+        use crate::FdKind;
+        use std::os::fd::AsFd;
+        use std::os::unix::net::UnixStream;
+
+        // The first flush is more than a short queue (8 KiB), which goes out before the fd
+        // is classified.
+        fn fresh<'d>(
+            big: &'d [u8],
+            fd: std::os::fd::BorrowedFd<'_>,
+            opts: &FdOptions,
+        ) -> WriteQueue<'d> {
+            let mut queue = WriteQueue::new();
+            queue.push_slice(big);
+            queue.write_to_fd(fd, opts).unwrap();
+            queue
+        }
+        fn iovecs_after<'d>(queue: &mut WriteQueue<'d>, data: &'d [u8], len: usize) -> usize {
+            queue.clear();
+            for _ in 0..100 {
+                queue.push_slice(&data[..len]);
+            }
+            queue.iovecs()
+        }
+        let data = vec![7u8; 400];
+        let big = vec![7u8; 9000];
+        let null = std::fs::File::create("/dev/null").unwrap();
+        let mut queue = fresh(&big, null.as_fd(), &FdOptions::new());
+        assert_eq!(
+            iovecs_after(&mut queue, &data, 300),
+            100,
+            "a device copies nothing"
+        );
+        assert_eq!(iovecs_after(&mut queue, &data, DEVICE_LINE), 100);
+        queue.push(vec![1u8; 20]);
+        queue.push(vec![1u8; 20]);
+        assert_eq!(queue.iovecs(), 101, "owned small chunks are still staged");
+        assert_eq!(
+            iovecs_after(&mut queue, &data, 8),
+            1,
+            "tiny chunks are still copied"
+        );
+        queue.end_message();
+        assert_eq!(
+            iovecs_after(&mut queue, &data, 300),
+            1,
+            "a message restores the threshold"
+        );
+
+        let (_r, w) = std::io::pipe().unwrap();
+        let mut queue = fresh(&big, w.as_fd(), &FdOptions::new());
+        assert_eq!(iovecs_after(&mut queue, &data, 300), 1, "a pipe copies");
+        // A declared kind is learned as well (no `fstat`).
+        let mut queue = fresh(&big, w.as_fd(), &FdOptions::new().kind(FdKind::Other));
+        assert_eq!(iovecs_after(&mut queue, &data, 300), 100);
+
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut queue = fresh(&big, a.as_fd(), &FdOptions::new().kind(FdKind::Socket));
+        assert_eq!(
+            iovecs_after(&mut queue, &data, 300),
+            100,
+            "sockets stage below 256 B"
+        );
+        assert_eq!(iovecs_after(&mut queue, &data, 200), 1);
+
+        // Never above the queue's own threshold.
+        let mut queue = WriteQueue::with_options(QueueOptions::new().copy_threshold(100));
+        queue.push_slice(&big);
+        queue.write_to_fd(w.as_fd(), &FdOptions::new()).unwrap();
+        assert_eq!(iovecs_after(&mut queue, &data, 300), 100);
+        assert_eq!(iovecs_after(&mut queue, &data, 50), 1);
     }
 
     /// A queue that is never emptied (a slow peer, written as fast as it is filled) keeps its

@@ -394,6 +394,54 @@ mod fds {
         assert_eq!(got, all);
     }
 
+    /// A queue that a flush to `/dev/null` taught to keep small borrowed chunks by
+    /// reference holds only borrowed entries, more than one call takes (`IOV_MAX`): its
+    /// flush runs a cursor over them as stored (staging the small ones for a pipe, not for
+    /// a pipe declared a device), and stays exact after every `WouldBlock`.
+    #[test]
+    fn borrowed_chunks_kept_by_reference_resume_exactly_after_would_block() {
+        let chunks: Vec<Vec<u8>> = (0..3000)
+            .map(|i| content(i, [3, 100, 300, 700, 5000][i % 5]))
+            .collect();
+        let all = chunks.concat();
+        let null = std::fs::File::create("/dev/null").unwrap();
+        for declared in [None, Some(FdKind::Other)] {
+            let (mut r, w) = std::io::pipe().unwrap();
+            rustix::io::ioctl_fionbio(&w, true).unwrap();
+            let mut queue = WriteQueue::new();
+            queue.push_slice(&all);
+            queue.write_to_fd(&null, &FdOptions::new()).unwrap();
+            for c in &chunks {
+                queue.push_slice(c);
+            }
+            assert_eq!(queue.iovecs(), chunks.len(), "kept by reference");
+            let mut opts = FdOptions::new().nonblocking();
+            if let Some(kind) = declared {
+                opts = opts.kind(kind);
+            }
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 10_000];
+            let mut would_blocks = 0;
+            while !queue.is_empty() {
+                let before = queue.len();
+                match queue.write_to_fd(&w, &opts) {
+                    Ok(n) => assert_eq!(n, before),
+                    Err(e) => {
+                        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                        assert_eq!(queue.len(), before - e.transferred());
+                        would_blocks += 1;
+                        let n = r.read(&mut buf).unwrap();
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            drop(w);
+            r.read_to_end(&mut got).unwrap();
+            assert!(would_blocks > 0, "the pipe never filled up");
+            assert!(got == all, "{declared:?}: the bytes differ");
+        }
+    }
+
     #[test]
     fn socketpair() {
         let (chunks, all) = workload();
