@@ -4,10 +4,12 @@ connection management."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,8 +19,9 @@ from vectored._asyncio_http import BLOCK, HELLO, listen, serve
 MAX_CLIENTS = 8
 
 
-@pytest.fixture
-def port() -> Iterator[int]:
+@contextlib.contextmanager
+def running(max_clients: int, timeout: float) -> Iterator[int]:
+    """The example server on a thread of its own; yields its port."""
     listener = listen()
     loop = asyncio.new_event_loop()
     started = threading.Event()
@@ -26,7 +29,7 @@ def port() -> Iterator[int]:
 
     def run() -> None:
         asyncio.set_event_loop(loop)
-        tasks.append(loop.create_task(serve(listener, MAX_CLIENTS)))
+        tasks.append(loop.create_task(serve(listener, max_clients, timeout)))
         started.set()
         try:
             loop.run_until_complete(tasks[0])
@@ -43,6 +46,12 @@ def port() -> Iterator[int]:
         thread.join(10)
         loop.close()
         listener.close()
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    with running(MAX_CLIENTS, 30.0) as port:
+        yield port
 
 
 def connect(port: int) -> socket.socket:
@@ -246,3 +255,32 @@ def test_ab(port: int, keep_alive: bool) -> None:
     assert number("Non-2xx responses:") is None, out
     assert number("Document Length:") == str(len(HELLO)), out
     assert number("Keep-Alive requests:") == (str(n) if keep_alive else None), out
+
+
+@pytest.mark.parametrize("stalls", ["reads nothing", "sends nothing", "stops mid-head"])
+def test_a_stalled_client_loses_its_slot(stalls: str) -> None:
+    """With one client slot: a client that never reads its (large, pipelined) responses, or
+    sends nothing, or half a head, is disconnected after the timeout, and the next client is
+    served. Without the timeout the second client would wait for ever (here: fail on its
+    own 10 s socket timeout)."""
+    with running(1, 0.5) as port, socket.socket() as stalled:
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+        stalled.settimeout(10)
+        stalled.connect(("127.0.0.1", port))
+        if stalls == "reads nothing":
+            stalled.sendall(b"GET /bytes/4000000 HTTP/1.1\r\nHost: x\r\n\r\n" * 8)
+        elif stalls == "stops mid-head":
+            stalled.sendall(b"GET / HTTP/1.1\r\nHo")
+        time.sleep(0.1)  # the stalled client has the slot
+        start = time.monotonic()
+        with connect(port) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, _, body = read_response(sock, bytearray())
+        assert (status, body) == (b"HTTP/1.1 200 OK", HELLO)
+        assert time.monotonic() - start >= 0.3  # it waited for the slot
+        # The stalled connection was closed: what was sent (if anything) ends, or is reset.
+        try:
+            while stalled.recv(1 << 20):
+                pass
+        except ConnectionResetError:
+            pass

@@ -14,7 +14,10 @@ pipelined requests are answered in order; a head split over several reads is rea
 a malformed head, or one over :data:`MAX_HEAD` bytes, gets ``400 Bad Request`` and the
 connection is closed. Request bodies (``Content-Length``) are read and discarded;
 ``Transfer-Encoding`` in a request is answered with ``501`` and a close. At most
-*max_clients* connections are served at once; further ones wait to be accepted.
+*max_clients* connections are served at once; further ones wait to be accepted. A client
+that sends nothing for *timeout* seconds (idle between requests, or in the middle of one),
+or that reads nothing of its responses for as long (a write or the final flush waiting for
+room), is disconnected, so that it cannot hold a slot for ever.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ MAX_HEAD = 8192
 
 MAX_BODY = 1 << 20
 """Largest request body read and discarded; larger ones get 413 and a close."""
+
+TIMEOUT = 30.0
+"""Default of the longest wait, in seconds, for a client's next bytes or for room in its
+socket, after which the connection is closed."""
 
 HELLO = b"hello, world\n"
 BLOCK = bytes(range(256)) * 256  # 64 KiB, the source of /bytes/N bodies
@@ -100,8 +107,15 @@ def response(method: str, target: str, version: str, alive: bool) -> list[bytes 
     return out
 
 
-async def serve_connection(sock: socket.socket) -> None:
+async def serve_connection(sock: socket.socket, timeout: float = TIMEOUT) -> None:
+    """Serves the requests of one connection, then closes *sock*; waits of more than
+    *timeout* seconds (for request bytes, or for room to send) close it early."""
     loop = asyncio.get_running_loop()
+
+    async def recv() -> bytes:
+        # TimeoutError is an OSError: the connection is closed like one whose client left.
+        return await asyncio.wait_for(loop.sock_recv(sock, 65536), timeout)
+
     # Responses to pipelined requests queue behind each other while the socket is full and go
     # out together; the queue is bounded, so a client that reads slowly holds the reading of
     # its next requests back, not the server's memory.
@@ -114,7 +128,7 @@ async def serve_connection(sock: socket.socket) -> None:
                 while end < 0:
                     if len(buf) > MAX_HEAD:
                         raise BadRequest("400 Bad Request")
-                    chunk = await loop.sock_recv(sock, 65536)
+                    chunk = await recv()
                     if not chunk:
                         break  # the client closed between requests (or mid-head)
                     buf += chunk
@@ -134,42 +148,45 @@ async def serve_connection(sock: socket.socket) -> None:
                 if length > MAX_BODY:
                     raise BadRequest("413 Content Too Large")
                 while len(buf) < length:
-                    chunk = await loop.sock_recv(sock, 65536)
+                    chunk = await recv()
                     if not chunk:
-                        await writer.flush()  # the answers to the complete requests before
+                        await writer.flush(timeout=timeout)  # the answers to the requests before
                         return
                     buf += chunk
                 del buf[:length]
                 alive = keep_alive(version, fields)
-                await writer.write(response(method, target, version, alive))
+                await writer.write(response(method, target, version, alive), timeout=timeout)
                 if not alive:
                     break
-            await writer.flush()  # what the client may still read after its last request
+            await writer.flush(timeout=timeout)  # what the client may read after its last request
         except BadRequest as bad:
             body = bad.status.encode() + b"\n"
             head = (f"HTTP/1.1 {bad.status}\r\nContent-Length: {len(body)}\r\n"
                     "Connection: close\r\n\r\n").encode()
             try:
-                await writer.write([head, body], timeout=5)
-                await writer.flush(timeout=5)
+                await writer.write([head, body], timeout=timeout)
+                await writer.flush(timeout=timeout)
             except OSError:
                 pass
-    except OSError:  # the client went away (reset, EPIPE, unreachable...)
+    except OSError:  # the client went away (reset, EPIPE...) or timed out (TimeoutError)
         pass
     finally:
         writer.abort()  # nothing kept, no callback left on the fd before it is closed
         sock.close()
 
 
-async def serve(listener: socket.socket, max_clients: int = 64) -> None:
-    """Accepts and serves connections on the non-blocking *listener* until cancelled."""
+async def serve(listener: socket.socket, max_clients: int = 64,
+                timeout: float = TIMEOUT) -> None:
+    """Accepts and serves connections on the non-blocking *listener* until cancelled, at
+    most *max_clients* at once, each closed after *timeout* seconds without progress."""
+
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(max_clients)
     tasks: set[asyncio.Task[None]] = set()
 
     async def run(conn: socket.socket) -> None:
         try:
-            await serve_connection(conn)
+            await serve_connection(conn, timeout)
         finally:
             slots.release()
 
@@ -201,11 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--max-clients", type=int, default=64)
+    parser.add_argument("--timeout", type=float, default=TIMEOUT,
+                        help="seconds without progress (request bytes, or room to send) "
+                             "after which a connection is closed")
     args = parser.parse_args(argv)
     listener = listen(args.host, args.port)
     print(f"serving on http://{args.host}:{listener.getsockname()[1]}/", flush=True)
     try:
-        asyncio.run(serve(listener, args.max_clients))
+        asyncio.run(serve(listener, args.max_clients, args.timeout))
     except KeyboardInterrupt:
         pass
     return 0
