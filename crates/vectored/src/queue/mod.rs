@@ -35,9 +35,9 @@ pub use options::QueueOptions;
 ///
 /// - **Coalescing:** chunks shorter than the copy threshold are copied into staging blocks
 ///   (64 KiB, growing), so a run of them becomes one iovec; larger chunks are passed by
-///   reference. After a flush to an fd, borrowed chunks are copied only where that fd's
-///   kernel copies what it is given (never for `/dev/null`; see
-///   [`QueueOptions`], "The fd teaches the queue").
+///   reference. After a flush to an fd, borrowed chunks are copied only where that saves
+///   that fd's kernel more than the copy costs (for `/dev/null`, which copies nothing, only
+///   below 96 B; see [`QueueOptions`], "The fd teaches the queue").
 /// - **Few system calls:** a flush makes ⌈iovecs / [`IOV_MAX`](crate::IOV_MAX)⌉ calls when the kernel takes
 ///   everything offered, so a header and a body go out in one call; there is no smaller
 ///   internal cap that would split a message.
