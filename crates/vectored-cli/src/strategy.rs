@@ -490,9 +490,7 @@ impl<'a> Strategy<'a> for Queue<'a> {
         fd_kind: FdKind,
         batch: &Batch<'a>,
     ) -> io::Result<Option<u64>> {
-        for buf in batch.bufs {
-            self.queue.push_slice(buf);
-        }
+        self.queue.push_slices(batch.bufs);
         match self.sink {
             QueueSink::Writer => {
                 let mut out = CountingWriter::new(file);

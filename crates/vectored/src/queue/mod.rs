@@ -103,6 +103,15 @@ pub struct WriteQueue<'a> {
     opts: QueueOptions,
 }
 
+/// How many entries [`WriteQueue::push_slices`] gathers in a local array before it appends
+/// them to the queue (1 KiB of stack).
+const RUN_BLOCK: usize = 64;
+
+/// [`WriteQueue::push_slices`] gathers a run in a block only if at least this many chunks
+/// follow its first: setting up the block costs about as much as the pushes of a dozen
+/// chunks one by one save.
+const RUN_MIN: usize = 16;
+
 /// Borrowed chunks shorter than this are still copied at push time for a device
 /// ([`WriteQueue::learn_fd_line`]). `write_all_fd` stages nothing for a device, since its
 /// staging is a pass of its own; the queue's copy *replaces* the store of an entry, and the
@@ -299,6 +308,89 @@ impl<'a> WriteQueue<'a> {
             self.push_borrowed(bytes);
         }
         self.len += len;
+    }
+
+    /// Appends every chunk of a list, in order: the same as [`push_slice`](Self::push_slice)
+    /// on each (the same entries, the same staging), but a run of chunks passed by reference
+    /// costs about half as much, because the queue's bookkeeping stays in registers across
+    /// the run, where one push at a time reloads and stores it for every chunk. Pushing and
+    /// flushing 1024 chunks of 1 KiB to `/dev/null`: 26,029 instructions one by one, 15,578
+    /// with this, against 5,353 for `write_all_fd` of a list already built (callgrind,
+    /// `docs/bench/2026-12-03-s8-queue-callgrind.txt`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let records: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 1000]).collect();
+    /// let mut queue = vectored::WriteQueue::new();
+    /// queue.push_slices(&records);
+    /// assert_eq!(queue.len(), 100 * 1000);
+    /// assert_eq!(queue.iovecs(), 100); // passed by reference, one iovec each
+    ///
+    /// let mut out = Vec::new();
+    /// queue.write_to(&mut out)?;
+    /// assert_eq!(out, records.concat());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn push_slices<S: AsRef<[u8]>>(&mut self, chunks: &'a [S]) {
+        // Nothing below changes the line; read once, it stays in a register.
+        let line = self.borrowed_below;
+        let mut rest = chunks;
+        while let Some((first, after)) = rest.split_first() {
+            let bytes: &'a [u8] = first.as_ref();
+            rest = after;
+            if bytes.len() < line {
+                // `push_slice`'s first case, written out: called, it is not inlined here.
+                self.stage(bytes);
+                self.len += bytes.len();
+            } else if !bytes.is_empty() && self.tail.is_empty() && rest.len() >= RUN_MIN {
+                self.push_run_by_reference(bytes, &mut rest);
+            } else {
+                self.push_slice(bytes);
+            }
+        }
+    }
+
+    /// Appends `first` (a chunk that goes by reference, with nothing staged) and the chunks
+    /// of `rest` that follow it by reference, then pushes the chunk that ended the run, if
+    /// any, with [`push_slice`](Self::push_slice), leaving `rest` after it. The entries are
+    /// gathered [`RUN_BLOCK`] at a time in a local array and appended with one copy each
+    /// time: the loop stores nothing the compiler must assume changes the queue's fields, so
+    /// they stay in registers (one push at a time reloads and stores them for every chunk).
+    /// Each chunk's `as_ref` is called once, so a chunk that answers differently each time
+    /// cannot make the entries and the byte count disagree, and one that panics leaves the
+    /// queue holding exactly the chunks appended before its block.
+    fn push_run_by_reference<S: AsRef<[u8]>>(&mut self, first: &'a [u8], rest: &mut &'a [S]) {
+        let below = self.borrowed_below.max(1);
+        self.chunks.reserve(rest.len() + 1);
+        self.chunks.push(entry(first));
+        self.len += first.len();
+        let mut block = [entry(&[]); RUN_BLOCK];
+        loop {
+            let mut filled = 0;
+            let mut added = 0;
+            let mut odd = None;
+            for (slot, chunk) in block.iter_mut().zip(rest.iter()) {
+                let bytes: &'a [u8] = chunk.as_ref();
+                if bytes.len() < below {
+                    odd = Some(bytes);
+                    break;
+                }
+                *slot = entry(bytes);
+                filled += 1;
+                added += bytes.len();
+            }
+            self.chunks.extend_from_slice(&block[..filled]);
+            self.len += added;
+            *rest = &rest[filled + usize::from(odd.is_some())..];
+            if let Some(odd) = odd {
+                self.push_slice(odd);
+                return;
+            }
+            if rest.is_empty() {
+                return;
+            }
+        }
     }
 
     /// Adopts the staging line of the fd a stream flush has just classified (`line`: the
@@ -1149,6 +1241,141 @@ mod tests {
         let mut queue = WriteQueue::new();
         fill(&mut queue, &data);
         short_call_then_the_rest(&mut queue, &data);
+    }
+
+    /// The entries a queue offers, as the byte strings of its iovecs, and its length.
+    fn layout(queue: &WriteQueue<'_>) -> (Vec<Vec<u8>>, usize) {
+        let mut dst = vec![IoSlice::new(&[]); queue.iovecs()];
+        let n = queue.io_slices(&mut dst);
+        (dst[..n].iter().map(|s| s.to_vec()).collect(), queue.len())
+    }
+
+    /// `push_slices` lays a list out exactly as `push_slice` one by one does (the same
+    /// iovecs, holding the same bytes), whatever the chunk sizes, the copy threshold, the
+    /// learned line, what the queue held before, and runs longer than a block.
+    #[test]
+    fn push_slices_lays_out_a_list_as_pushes_one_by_one_do() {
+        use proptest::prelude::*;
+        // Runs of chunks of one size, so that runs by reference span several blocks.
+        let runs = proptest::collection::vec(
+            (
+                prop_oneof![Just(0usize), 1usize..120, 120usize..2000],
+                1usize..150,
+            ),
+            0..8,
+        );
+        let threshold = prop_oneof![Just(0usize), 0usize..700];
+        let before =
+            proptest::collection::vec(prop_oneof![Just(0usize), 1usize..40, 600usize..900], 0..3);
+        let line = proptest::option::of(prop_oneof![Just(0usize), 1usize..700]);
+        proptest!(|(runs in runs, before in before, threshold in threshold, line in line)| {
+            let data: Vec<Vec<u8>> = runs
+                .iter()
+                .flat_map(|&(n, count)| std::iter::repeat_n(n, count))
+                .enumerate()
+                .map(|(i, n)| vec![u8::try_from(i % 251).unwrap(); n])
+                .collect();
+            let head: Vec<Vec<u8>> = before.iter().map(|&n| vec![0xEE; n]).collect();
+            let opts = QueueOptions::new().copy_threshold(threshold);
+            let fill = |queue: &mut WriteQueue<'_>| {
+                if let Some(line) = line {
+                    queue.learn_fd_line(line);
+                }
+                for h in &head {
+                    queue.push(h.clone());
+                }
+            };
+            let mut one_by_one = WriteQueue::with_options(opts);
+            fill(&mut one_by_one);
+            for d in &data {
+                one_by_one.push_slice(d);
+            }
+            let mut listed = WriteQueue::with_options(opts);
+            fill(&mut listed);
+            listed.push_slices(&data);
+            prop_assert_eq!(layout(&listed), layout(&one_by_one));
+            prop_assert_eq!(drain(&mut listed), drain(&mut one_by_one));
+        });
+    }
+
+    /// A chunk whose `as_ref` answers differently each time (empty every other time) is
+    /// asked once: the queue's length is the bytes it writes, and no empty entry appears
+    /// (an empty entry is the mark of an owned chunk, which would shift every owned chunk).
+    #[test]
+    fn push_slices_asks_each_chunk_once() {
+        use std::cell::Cell;
+        struct Fickle {
+            calls: Cell<usize>,
+            data: Vec<u8>,
+        }
+        impl AsRef<[u8]> for Fickle {
+            fn as_ref(&self) -> &[u8] {
+                let calls = self.calls.get();
+                self.calls.set(calls + 1);
+                if calls & 1 == 0 {
+                    &self.data
+                } else {
+                    &[]
+                }
+            }
+        }
+        let chunks: Vec<Fickle> = (0..200u8)
+            .map(|i| Fickle {
+                calls: Cell::new(0),
+                data: vec![i; 1000],
+            })
+            .collect();
+        let mut queue = WriteQueue::new();
+        queue.push(vec![1u8; 2000]);
+        queue.push_slices(&chunks);
+        queue.push(vec![2u8; 3000]);
+        assert!(chunks.iter().all(|c| c.calls.get() == 1));
+        let mut expected = vec![1u8; 2000];
+        for i in 0..200u8 {
+            expected.extend_from_slice(&[i; 1000]);
+        }
+        expected.extend_from_slice(&[2u8; 3000]);
+        assert_eq!(queue.len(), expected.len());
+        assert_eq!(drain(&mut queue), expected);
+    }
+
+    /// A chunk whose `as_ref` panics in the middle of a run leaves a queue that holds
+    /// exactly what it says it holds: a prefix of the list, in order, with the right length.
+    #[test]
+    fn a_panic_in_push_slices_leaves_a_consistent_queue() {
+        struct Bomb(Vec<u8>);
+        impl AsRef<[u8]> for Bomb {
+            fn as_ref(&self) -> &[u8] {
+                assert!(!self.0.is_empty(), "the bomb");
+                &self.0
+            }
+        }
+        for at in [1, 17, 63, 64, 65, 130, 299] {
+            let chunks: Vec<Bomb> = (0..300)
+                .map(|i| {
+                    Bomb(if i == at {
+                        Vec::new()
+                    } else {
+                        vec![u8::try_from(i % 251).unwrap(); 700]
+                    })
+                })
+                .collect();
+            let mut queue = WriteQueue::new();
+            let pushed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                queue.push_slices(&chunks);
+            }));
+            assert!(pushed.is_err());
+            let len = queue.len();
+            let out = drain(&mut queue);
+            assert_eq!(out.len(), len);
+            let all: Vec<u8> = chunks[..at].iter().flat_map(|c| c.0.clone()).collect();
+            assert_eq!(
+                out,
+                all[..len],
+                "a prefix of the list, in order (panic at {at})"
+            );
+            assert_eq!(len % 700, 0, "whole chunks only");
+        }
     }
 
     #[test]
