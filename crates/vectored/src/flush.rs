@@ -124,7 +124,13 @@ impl<'a> WriteQueue<'a> {
                 return Err(Error::new(e, done));
             }
         };
-        self.learn_fd_line(writer.stage_below());
+        // The queue draws its own line for a device (`DEVICE_LINE`): its copy replaces the
+        // store of an entry, where `write_all_fd`'s staging is a pass of its own.
+        self.learn_fd_line(if writer.is_device() {
+            0
+        } else {
+            writer.stage_below()
+        });
         // Otherwise a queue that one call of this writer may offer whole (no SIGPIPE mask
         // or pacer to set up) is offered by that call before the flush loop is set up: a
         // header and a body, or a list of borrowed chunks offered as the queue stores them,

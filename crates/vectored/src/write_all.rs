@@ -222,6 +222,8 @@ pub fn write_all_fd<Fd: AsFd>(fd: Fd, bufs: &[IoSlice<'_>], opts: &FdOptions) ->
             .then(|| whole_list(bufs))
             .flatten()
             .filter(|&(_, total)| total <= writer.bytes_per_call())
+            // A device's list of tiny buffers is staged by the loop (see `tiny_on_average`).
+            .filter(|&(list, total)| !writer.stages_device_list(opts, list.len(), total))
             .map(|(list, total)| (total, writer.write_whole(list)));
         if let Some((total, Ok(n))) = first {
             if n == total {
@@ -318,7 +320,14 @@ pub(crate) fn write_all_fd_with<const N: usize>(
     mut first: Option<std::io::Result<usize>>,
 ) -> Result<usize> {
     cursor.limit_bytes(writer.bytes_per_call());
-    if writer.stages(opts) {
+    // A device's list is staged only where its first window is tiny buffers on average.
+    let stages = if writer.is_device() {
+        let (window, bytes, _) = cursor.window_and_rest();
+        writer.stages_device_list(opts, window.len(), bytes)
+    } else {
+        writer.stages(opts)
+    };
+    if stages {
         let small = writer.stage_below();
         let mut staging = Staging::below(small);
         let mut source = Extending {

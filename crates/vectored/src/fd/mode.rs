@@ -137,6 +137,9 @@ pub(crate) struct FdWriter<'fd> {
     /// Buffers shorter than this are worth copying together, when they come in runs
     /// ([`stage_below`]).
     stage_below: usize,
+    /// A device ([`FdKind::Other`]): staged only where a list's buffers average under the
+    /// line ([`tiny_on_average`]).
+    device: bool,
     /// Paces the calls to a pipe under the automatic sizing (`fd/pace.rs`).
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pacer: Option<Pacer>,
@@ -154,6 +157,7 @@ impl<'fd> FdWriter<'fd> {
         let size = sizing::call_size(opts.sizing(), kind, fd);
         let mut writer = Self::with_mode(fd, WriteMode::for_kind(kind), size.max_bytes);
         writer.stage_below = stage_below(kind);
+        writer.device = kind == FdKind::Other;
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if size.paced {
             writer.pacer = Some(Pacer::new());
@@ -167,6 +171,7 @@ impl<'fd> FdWriter<'fd> {
             mode,
             bytes_per_call,
             stage_below: 0,
+            device: false,
             #[cfg(any(target_os = "linux", target_os = "android"))]
             pacer: None,
         }
@@ -201,6 +206,20 @@ impl<'fd> FdWriter<'fd> {
             return false;
         }
         !self.mode.needs_mask()
+    }
+
+    /// Whether the fd is a device whose list, with `count` buffers of `bytes` in all in its
+    /// first window, is staged: only one of tiny buffers on average ([`tiny_on_average`]),
+    /// and only if `opts` coalesce. (The other kinds stage runs wherever they are:
+    /// [`stages`](Self::stages), [`declared_kind_stages`].)
+    pub(crate) fn stages_device_list(&self, opts: &FdOptions, count: usize, bytes: usize) -> bool {
+        self.device && self.stages(opts) && tiny_on_average(count, bytes)
+    }
+
+    /// Whether the fd is a device (anything but a socket, a pipe or a regular file), which
+    /// is assumed to copy nothing of what is written (as found out or declared).
+    pub(crate) fn is_device(&self) -> bool {
+        self.device
     }
 
     /// Whether the fd is a socket, as found out (or declared) for this writer: sockets, and
@@ -281,10 +300,12 @@ impl<'fd> FdWriter<'fd> {
 /// Whether a write-all loop would stage some of `bufs` in its first call to an fd of the
 /// declared `kind` (or might: an empty buffer counts as short here, which can only turn a
 /// shortcut down): the kernel copies for that kind, `opts` coalesce, and the list has a run
-/// of two or more buffers shorter than the kind's line ([`stage_below`]).
+/// of two or more buffers shorter than the kind's line ([`stage_below`]). Not for a device:
+/// whether its list is staged is decided on the list's sum ([`tiny_on_average`]), which
+/// `write_all_fd`'s shortcut makes anyway.
 pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &FdOptions) -> bool {
     let small = stage_below(kind);
-    small > 0
+    kind != FdKind::Other
         && opts.coalesces()
         && bufs
             .windows(2)
@@ -300,16 +321,35 @@ pub(crate) fn declared_kind_stages(kind: FdKind, bufs: &[IoSlice<'_>], opts: &Fd
 /// 1.07–1.08, TCP 1.00–1.06 against 1.10–1.28).
 const SOCKET_SMALL: usize = 256;
 
+/// Buffers of a device shorter than this are copied together, when they come in runs, in a
+/// list whose buffers average under it ([`tiny_on_average`]). A device (`/dev/null`, say)
+/// copies nothing, but its kernel still takes each iovec in, about 2.5 ns each on
+/// `/dev/null`, more than a copy of a few dozen bytes costs: three rounds of the tiny
+/// `/dev/null` cells, staging under 64 B against nothing
+/// (`docs/bench/2026-12-03-s8-device-line.txt`), 1024 × 8 / 16 / 32 B took 0.72–0.76 of the
+/// time and 100000 × 16 B 0.59; a line of 128 B was worse at 8 B (1.19 of nothing). Only
+/// tiny lists pay for the decision: asking every list for runs, as the other kinds do, cost
+/// every list of larger buffers 8–10% there.
+const DEVICE_SMALL: usize = 64;
+
 /// Buffers shorter than this are worth copying together, when they come in runs, for an fd
 /// of `kind`: [`SOCKET_SMALL`] for sockets, [`SMALL`] for pipes and regular files (each
-/// descriptor costs the kernel about a 400–500 byte copy there), and none (0) for devices
-/// and anything else, which are assumed to copy nothing.
+/// descriptor costs the kernel about a 400–500 byte copy there), and [`DEVICE_SMALL`] for
+/// devices and anything else, which are assumed to copy nothing (and are staged only where
+/// a list averages under it).
 fn stage_below(kind: FdKind) -> usize {
     match kind {
         FdKind::Socket => SOCKET_SMALL,
         FdKind::Pipe | FdKind::File => SMALL,
-        FdKind::Other => 0,
+        FdKind::Other => DEVICE_SMALL,
     }
+}
+
+/// Whether `count` buffers of `bytes` in all (two or more) average under [`DEVICE_SMALL`]:
+/// a device's list that is worth staging. A test on the sum the loop's first window has
+/// already made, so lists of larger buffers pay nothing for it.
+fn tiny_on_average(count: usize, bytes: usize) -> bool {
+    count >= 2 && bytes < DEVICE_SMALL.saturating_mul(count)
 }
 
 #[cfg(test)]
@@ -322,16 +362,28 @@ mod tests {
         assert_eq!(stage_below(FdKind::Socket), SOCKET_SMALL);
         assert_eq!(stage_below(FdKind::Pipe), SMALL);
         assert_eq!(stage_below(FdKind::File), SMALL);
-        assert_eq!(stage_below(FdKind::Other), 0);
+        assert_eq!(stage_below(FdKind::Other), DEVICE_SMALL);
         let on = FdOptions::new();
         let null = std::fs::File::create("/dev/null").unwrap();
         let writer = FdWriter::new(null.as_fd(), &on).unwrap();
-        assert_eq!(writer.stage_below(), 0);
-        assert!(!writer.stages(&on));
+        assert_eq!(writer.stage_below(), DEVICE_SMALL);
+        assert!(writer.is_device());
+        // A device stages only a window of tiny buffers on average.
+        assert!(writer.stages_device_list(&on, 1024, 1024 * 16));
+        assert!(writer.stages_device_list(&on, 1024, 1024 * DEVICE_SMALL - 1));
+        assert!(!writer.stages_device_list(&on, 1024, 1024 * DEVICE_SMALL));
+        assert!(!writer.stages_device_list(&on, 2, 200 + 65536));
+        assert!(
+            !writer.stages_device_list(&on, 1, 8),
+            "one buffer is never staged"
+        );
+        assert!(!writer.stages_device_list(&FdOptions::new().coalesce(false), 1024, 1024));
         let exe = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
         let writer = FdWriter::new(exe.as_fd(), &on).unwrap();
         assert_eq!(writer.stage_below(), SMALL);
         assert!(writer.stages(&on) && !writer.stages(&FdOptions::new().coalesce(false)));
+        // Where the kernel copies, runs are staged wherever they are, not by the average.
+        assert!(!writer.is_device() && !writer.stages_device_list(&on, 1024, 1024));
         let (r, w) = std::io::pipe().unwrap();
         assert_eq!(FdWriter::new(w.as_fd(), &on).unwrap().stage_below(), SMALL);
         let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -341,10 +393,9 @@ mod tests {
         );
         // Declared kinds are taken as declared: no `fstat`.
         let declared = FdOptions::new().kind(FdKind::Other);
-        assert_eq!(
-            FdWriter::new(w.as_fd(), &declared).unwrap().stage_below(),
-            0
-        );
+        let writer = FdWriter::new(w.as_fd(), &declared).unwrap();
+        assert_eq!(writer.stage_below(), DEVICE_SMALL);
+        assert!(writer.is_device());
         let declared = FdOptions::new().kind(FdKind::File);
         assert_eq!(
             FdWriter::new(null.as_fd(), &declared)
@@ -469,12 +520,17 @@ mod tests {
             !declared_kind_stages(kind, bufs, opts)
                 && writer.may_call_alone()
                 && bytes <= writer.bytes_per_call()
+                && !writer.stages_device_list(opts, bufs.len(), bytes)
         };
         let device = FdOptions::new().kind(FdKind::Other);
         let socket = FdOptions::new().kind(FdKind::Socket);
-        // A device: anything one call may offer, small runs included (nothing is staged).
+        // A device: anything one call may offer, small runs included, unless its buffers
+        // average under the device line (then they are staged).
         assert!(as_is(&device, &head_body));
         assert!(as_is(&device, &head_sep_body));
+        let tiny = [IoSlice::new(&[1u8; 16]); 100];
+        assert!(!as_is(&device, &tiny));
+        assert!(as_is(&device.clone().coalesce(false), &tiny));
         // Where the kernel copies: not when two short buffers would be staged together (an
         // empty one counts as short), unless coalescing is off.
         assert!(as_is(&socket, &head_body));
