@@ -326,10 +326,10 @@ const SOCKET_SMALL: usize = 256;
 /// copies nothing, but its kernel still takes each iovec in, about 2.5 ns each on
 /// `/dev/null`, more than a copy of a few dozen bytes costs: three rounds of the tiny
 /// `/dev/null` cells, staging under 64 B against nothing
-/// (`docs/bench/2026-12-03-s8-device-line.txt`), 1024 × 8 / 16 / 32 B took 0.72–0.76 of the
+/// (`docs/bench/2026-12-03-s8-device-line.txt`), 1024 × 8 / 16 / 32 B took 0.72–0.75 of the
 /// time and 100000 × 16 B 0.59; a line of 128 B was worse at 8 B (1.19 of nothing). Only
 /// tiny lists pay for the decision: asking every list for runs, as the other kinds do, cost
-/// every list of larger buffers 8–10% there.
+/// every list of larger buffers 4–10% there.
 const DEVICE_SMALL: usize = 64;
 
 /// Buffers shorter than this are worth copying together, when they come in runs, for an fd

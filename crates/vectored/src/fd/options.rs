@@ -263,9 +263,9 @@ impl FdOptions {
     ///   takes more calls than without coalescing;
     /// - in that window, each run of two or more consecutive small buffers — shorter than
     ///   512 bytes for pipes and regular files, 256 bytes for sockets, whose kernel pays less
-    ///   per buffer, 64 bytes for devices — is copied into the staging buffer and offered as one buffer; longer
-    ///   buffers (and a small buffer alone between long ones) are offered by reference,
-    ///   uncopied;
+    ///   per buffer, 64 bytes for devices — is copied into the staging buffer and offered as
+    ///   one buffer; longer buffers (and a small buffer alone between long ones) are
+    ///   offered by reference, uncopied;
     /// - the staging buffer grows by doubling (from 4 KiB) to hold the largest call's staged
     ///   bytes (at most 768 KiB, more than any call stages) and is kept per thread for the
     ///   next loop; if the

@@ -28,8 +28,9 @@ pub use options::QueueOptions;
 
 /// An owned queue of byte chunks, flushed with vectored writes.
 ///
-/// Push chunks of any kind ([`push`](Self::push), [`push_copy`](Self::push_copy), or
-/// `write!` through its [`Write`] impl), then write them out with
+/// Push chunks of any kind ([`push`](Self::push), [`push_copy`](Self::push_copy), a list
+/// of borrowed chunks with [`push_slices`](Self::push_slices), or `write!` through its
+/// [`Write`] impl), then write them out with
 /// [`write_to`](Self::write_to) (any `Write`) or [`write_to_fd`](Self::write_to_fd) (an fd,
 /// with readiness waits, deadline and `SIGPIPE` protection).
 ///
