@@ -114,9 +114,10 @@ const RUN_BLOCK: usize = 64;
 const RUN_MIN: usize = 16;
 
 /// Borrowed chunks shorter than this are still copied at push time for a device
-/// ([`WriteQueue::learn_fd_line`]). `write_all_fd` stages nothing for a device, since its
-/// staging is a pass of its own; the queue's copy *replaces* the store of an entry, and the
-/// kernel still takes each iovec in (3-5 ns each on /dev/null). Per-cell medians of five
+/// ([`WriteQueue::learn_fd_line`]). `write_all_fd` draws its device line lower (64 B, and
+/// only for a list averaging under it), since its staging is a pass of its own; the queue's
+/// copy *replaces* the store of an entry, and the kernel still takes each iovec in (3-5 ns
+/// each on /dev/null). Per-cell medians of five
 /// rounds (`docs/bench/2026-12-02-s7-queue-learned-line0.txt`), the queue's time over the cell's
 /// best, staged against by reference: 1024 x 8 B 1.00 against 1.75, 16 B 1.03 / 1.60, 32 B
 /// 1.08 / 1.37, 100000 x 16 B 1.13 / 1.69, 64 B 1.25 / 1.46; by reference wins from 100 B
@@ -395,7 +396,7 @@ impl<'a> WriteQueue<'a> {
     }
 
     /// Adopts the staging line of the fd a stream flush has just classified (`line`: the
-    /// one `write_all_fd` uses, 0 for a device, which copies nothing), never above the copy
+    /// one `write_all_fd` uses, or 0 for a device, which copies nothing), never above the copy
     /// threshold: from now on a borrowed chunk is copied at push time only where that saves
     /// the kernel more than the copy costs, so that a queue flushed to `/dev/null` again and
     /// again does not copy its 256-byte chunks for nothing. For a device the line is
