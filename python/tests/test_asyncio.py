@@ -226,6 +226,10 @@ def test_no_callback_is_left_registered(loop_name: str, how: str, direction: str
 
     monkeypatch.setattr(vectored.asyncio._Pump, "_ready", counted)
 
+    # Made here, so that it is joined before the fixture closes `b` (a reader in `recv` on a
+    # closed socket fails in its thread, which pytest blames on a later test).
+    drain = threading.Thread(target=lambda: read_all(b, 1 << 30), daemon=True)
+
     async def main() -> None:
         progress = Progress()
         timeout = 0.2 if how == "timeout" else None
@@ -235,7 +239,6 @@ def test_no_callback_is_left_registered(loop_name: str, how: str, direction: str
         task = asyncio.ensure_future(call)
         await asyncio.sleep(0.05)
         assert not task.done()  # it is waiting, its callback registered
-        drain = threading.Thread(target=lambda: read_all(b, 1 << 30), daemon=True)
         if how == "done":
             if direction == "write":
                 drain.start()
@@ -271,6 +274,9 @@ def test_no_callback_is_left_registered(loop_name: str, how: str, direction: str
 
     run(loop_name, main)
     b.shutdown(socket.SHUT_RDWR)
+    if drain.ident is not None:  # started: the shutdown ends its `recv`
+        drain.join(30)
+        assert not drain.is_alive()
 
 
 @pytest.mark.parametrize("loop_name", LOOPS)

@@ -337,9 +337,14 @@ def test_no_callback_is_left_registered(loop_name: str,
     data = os.urandom(1 << 20)
     writer = SocketWriter(a)
 
+    # Joined before the test ends: `flush` returns when the bytes are in the kernel, not read,
+    # and a reader still in `recv` when the fixture closes `b` fails in its thread (which
+    # pytest then blames on the next test).
+    drain = threading.Thread(target=lambda: read_all(b, len(data)), daemon=True)
+
     async def main() -> None:
         await writer.write([data])
-        threading.Thread(target=lambda: read_all(b, len(data)), daemon=True).start()
+        drain.start()
         await writer.flush()
         before = calls[0]
         assert before > 0
@@ -348,6 +353,8 @@ def test_no_callback_is_left_registered(loop_name: str,
         assert calls[0] == before
 
     run(loop_name, main)
+    drain.join(30)
+    assert not drain.is_alive()
 
 
 def test_a_writer_outlives_its_loop(pair: tuple[socket.socket, socket.socket]) -> None:
@@ -357,17 +364,33 @@ def test_a_writer_outlives_its_loop(pair: tuple[socket.socket, socket.socket]) -
     data = os.urandom(1 << 20)
     got = bytearray()
     kept = []
+    # The reader starts on each write's bytes only once the write has returned, so the socket
+    # is full then whatever the scheduler does (a reader draining during the write, on a
+    # loaded machine, could let 1 MiB through one non-blocking call).
+    phases = [threading.Event(), threading.Event()]
 
-    async def main() -> None:
+    def drain() -> None:
+        for go in phases:
+            assert go.wait(30)
+            # Exactly one write's bytes (`read_all` may read past them).
+            end = len(got) + len(data)
+            while len(got) < end:
+                chunk = b.recv(end - len(got))
+                assert chunk
+                got.extend(chunk)
+
+    async def main(go: threading.Event) -> None:
         await writer.write([data])
         kept.append(writer.pending)
+        go.set()
         await writer.flush()
 
-    drain = threading.Thread(target=lambda: got.extend(read_all(b, 2 * len(data))), daemon=True)
-    drain.start()
-    asyncio.run(main())
-    asyncio.run(main())
-    drain.join(30)
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    asyncio.run(main(phases[0]))
+    asyncio.run(main(phases[1]))
+    reader.join(30)
+    assert not reader.is_alive()
     assert bytes(got) == data + data
     assert all(kept)  # each time the socket was full and the callback had to finish the job
 
