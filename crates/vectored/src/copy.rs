@@ -69,6 +69,55 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// The inline size classes of [`copy_bytes`], one function each, for loops that copy a run
+/// of one class without the size dispatch per buffer (`cursor::stage`). Each takes `src`
+/// from `LO` to `2 * LO` bytes long (other lengths go to `copy_from_slice`: the callers'
+/// loops keep to the class, and the compiler drops the test) and `dst` of the same length
+/// (else it panics, as `copy_from_slice` does).
+#[inline]
+pub(crate) fn copy_4_to_8(dst: &mut [u8], src: &[u8]) {
+    if !(4..=8).contains(&src.len()) || dst.len() != src.len() {
+        return dst.copy_from_slice(src);
+    }
+    two_halves!(u32, 4, dst, src);
+}
+
+/// See [`copy_4_to_8`].
+#[inline]
+pub(crate) fn copy_8_to_16(dst: &mut [u8], src: &[u8]) {
+    if !(8..=16).contains(&src.len()) || dst.len() != src.len() {
+        return dst.copy_from_slice(src);
+    }
+    two_halves!(u64, 8, dst, src);
+}
+
+/// See [`copy_4_to_8`].
+#[inline]
+pub(crate) fn copy_16_to_32(dst: &mut [u8], src: &[u8]) {
+    if !(16..=32).contains(&src.len()) || dst.len() != src.len() {
+        return dst.copy_from_slice(src);
+    }
+    two_halves!(u128, 16, dst, src);
+}
+
+/// See [`copy_4_to_8`].
+#[inline]
+pub(crate) fn copy_32_to_64(dst: &mut [u8], src: &[u8]) {
+    if !(32..=64).contains(&src.len()) || dst.len() != src.len() {
+        return dst.copy_from_slice(src);
+    }
+    two_halves!(u128, 32, dst, src);
+}
+
+/// See [`copy_4_to_8`].
+#[inline]
+pub(crate) fn copy_64_to_128(dst: &mut [u8], src: &[u8]) {
+    if !(64..=128).contains(&src.len()) || dst.len() != src.len() {
+        return dst.copy_from_slice(src);
+    }
+    two_halves!(u128, 64, dst, src);
+}
+
 /// `tail.extend_from_slice(src)`. With room for 32 bytes in `tail` (the callers keep
 /// their staging blocks so, but for the last bytes of one), a buffer of 4 to 32 bytes is
 /// appended as 32 zero bytes, a fixed-size store, overwritten by the two moves of
@@ -116,6 +165,40 @@ mod tests {
                 assert_eq!(&tail[3..], &src[..n], "append, n = {n}");
             }
         }
+    }
+
+    /// Each class's copy over its lengths (and others: `copy_from_slice`).
+    #[test]
+    fn each_class_copies_its_lengths_exactly() {
+        type Copy = fn(&mut [u8], &[u8]);
+        let classes: [(usize, Copy); 5] = [
+            (4, copy_4_to_8),
+            (8, copy_8_to_16),
+            (16, copy_16_to_32),
+            (32, copy_32_to_64),
+            (64, copy_64_to_128),
+        ];
+        let src: Vec<u8> = (1..=200).collect();
+        for (lo, copy) in classes {
+            for n in 0..=2 * lo + 5 {
+                let mut dst = vec![0xEE; n + 2];
+                copy(&mut dst[1..=n], &src[..n]);
+                assert_eq!(&dst[1..=n], &src[..n], "class {lo}, n = {n}");
+                assert_eq!(
+                    (dst[0], dst[n + 1]),
+                    (0xEE, 0xEE),
+                    "guards, class {lo}, n = {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "source slice length (10) does not match destination slice length (12)"
+    )]
+    fn a_class_copy_rejects_different_lengths() {
+        copy_8_to_16(&mut [0; 12], &[1; 10]);
     }
 
     #[test]

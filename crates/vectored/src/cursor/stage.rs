@@ -14,7 +14,7 @@ use std::io::{self, IoSlice};
 
 use arrayvec::ArrayVec;
 
-use crate::copy::copy_bytes;
+use crate::copy;
 use crate::limits::IOV_MAX;
 
 /// Buffers shorter than this are copied when they come in runs, for pipes and regular files
@@ -46,8 +46,9 @@ fn close_run(slots: &mut Vec<Slot>, first: usize, len: usize, from: usize, at: u
 
 /// Copies the run of entries of `entries` shorter than `small` from `i` into `buf` at `at`,
 /// ending where the next would pass `limit`: returns the index of the first entry after the
-/// run, and where the staged bytes end. The inner loop of the layout, kept to two tests, a
-/// bounds test and the copy per entry.
+/// run, and where the staged bytes end. Entries of one inline size class (see
+/// [`copy_class`]) are copied by that class's loop, so a run of like sizes (records of one
+/// length, the commonest run) pays the size dispatch once, not once per entry.
 #[inline]
 fn copy_small(
     buf: &mut Vec<u8>,
@@ -57,14 +58,75 @@ fn copy_small(
     small: usize,
 ) -> (usize, usize) {
     while let Some(entry) = entries.get(i) {
-        let end = at + entry.len();
-        if entry.len() >= small || end > limit {
+        let n = entry.len();
+        let end = at + n;
+        if n >= small || end > limit {
             break;
         }
         if end > buf.len() {
             grow(buf, end);
         }
-        copy_bytes(&mut buf[at..end], entry);
+        // The class loops stop where the buffer would need to grow, or at `limit`.
+        let cap = limit.min(buf.len());
+        let run = (i, at);
+        (i, at) = match n {
+            4..8 => copy_class(buf, entries, run, cap, 4..small.min(8), copy::copy_4_to_8),
+            8..16 => copy_class(buf, entries, run, cap, 8..small.min(16), copy::copy_8_to_16),
+            16..32 => copy_class(
+                buf,
+                entries,
+                run,
+                cap,
+                16..small.min(32),
+                copy::copy_16_to_32,
+            ),
+            32..64 => copy_class(
+                buf,
+                entries,
+                run,
+                cap,
+                32..small.min(64),
+                copy::copy_32_to_64,
+            ),
+            64..=128 => copy_class(
+                buf,
+                entries,
+                run,
+                cap,
+                64..small.min(129),
+                copy::copy_64_to_128,
+            ),
+            129.. => copy_class(buf, entries, run, cap, 129..small, <[u8]>::copy_from_slice),
+            // 0 to 3 bytes: not worth a loop of their own.
+            _ => {
+                buf[at..end].copy_from_slice(entry);
+                (i + 1, end)
+            }
+        };
+    }
+    (i, at)
+}
+
+/// Copies entries of `entries` from `i` into `buf` at `at` with `copy` while their lengths
+/// are in `class` (one of the inline classes of `copy`, cut at the small line) and they end
+/// within `cap`: returns the index of the first entry not copied, and where the staged bytes
+/// end. Per entry: its length's range test, the end's test and the copy.
+#[inline]
+fn copy_class(
+    buf: &mut [u8],
+    entries: &[IoSlice<'_>],
+    (mut i, mut at): (usize, usize),
+    cap: usize,
+    class: std::ops::Range<usize>,
+    copy: impl Fn(&mut [u8], &[u8]),
+) -> (usize, usize) {
+    let span = class.end - class.start;
+    while let Some(entry) = entries.get(i) {
+        let end = at + entry.len();
+        if entry.len().wrapping_sub(class.start) >= span || end > cap {
+            break;
+        }
+        copy(&mut buf[at..end], entry);
         at = end;
         i += 1;
     }
@@ -321,9 +383,9 @@ mod tests {
             *self = Run::default();
         }
 
-        /// Adds entry `i` of `len` bytes if it is small and fits in `room`.
-        fn take(&mut self, i: usize, len: usize, room: usize) -> bool {
-            if len >= SMALL || len > room - self.bytes {
+        /// Adds entry `i` of `len` bytes if it is shorter than `small` and fits in `room`.
+        fn take(&mut self, i: usize, len: usize, room: usize, small: usize) -> bool {
+            if len >= small || len > room - self.bytes {
                 return false;
             }
             if self.len == 0 {
@@ -341,15 +403,25 @@ mod tests {
     /// [`Piece::Ref`]. A run that would overflow the staging buffer is cut there, and what does
     /// not fit starts a new run only if it fits. Deterministic: the same lengths and capacity
     /// give the same pieces.
-    fn plan(lens: impl Iterator<Item = usize>, capacity: usize, mut emit: impl FnMut(Piece)) {
+    fn plan(lens: impl Iterator<Item = usize>, capacity: usize, emit: impl FnMut(Piece)) {
+        plan_below(lens, capacity, SMALL, emit);
+    }
+
+    /// [`plan`] with `small` in place of [`SMALL`].
+    fn plan_below(
+        lens: impl Iterator<Item = usize>,
+        capacity: usize,
+        small: usize,
+        mut emit: impl FnMut(Piece),
+    ) {
         let mut room = capacity;
         let mut run = Run::default();
         for (i, len) in lens.enumerate() {
-            if run.take(i, len, room) {
+            if run.take(i, len, room, small) {
                 continue;
             }
             run.close(&mut room, &mut emit);
-            if !run.take(i, len, room) {
+            if !run.take(i, len, room, small) {
                 emit(Piece::Ref(i));
             }
         }
@@ -564,6 +636,57 @@ mod tests {
                 });
                 prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
             }
+            let mut seen = Vec::new();
+            staging.write(&window, |iovs| { seen = flat(iovs); Ok(0) }).unwrap();
+            prop_assert!(seen == flat(&window));
+        });
+    }
+
+    /// The layout at any line, over lengths that cross the copy's size classes (4, 8, 16,
+    /// 32, 64, 129 bytes: each copied by a loop of its own) and the line inside a run: the
+    /// same descriptors as the model, each entry's bytes where the model puts them, and
+    /// the staging buffer grown in the middle of runs (it starts empty, and grows from a
+    /// page).
+    #[test]
+    fn the_layout_follows_the_model_at_any_line_across_size_classes() {
+        use proptest::prelude::*;
+        let edges = [
+            0usize, 1, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 100, 127, 128, 129, 130,
+        ];
+        let len = prop_oneof![
+            proptest::sample::select(edges.to_vec()),
+            0usize..140,
+            129usize..700,
+            // Runs of one length, the records the class loops are for.
+            Just(8usize),
+            Just(100usize),
+        ];
+        let small = prop_oneof![
+            proptest::sample::select(vec![
+                1usize, 4, 5, 8, 9, 16, 17, 33, 64, 65, 96, 128, 129, 130, 512
+            ]),
+            1usize..800,
+        ];
+        let runs = proptest::collection::vec((len, 1usize..80), 0..40);
+        proptest!(|(runs in runs, small in small)| {
+            let lens: Vec<usize> = runs.iter().flat_map(|&(len, n)| std::iter::repeat_n(len, n)).collect();
+            let data: Vec<Vec<u8>> = lens
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (0..n).map(|k| u8::try_from((i * 7 + k) % 251).unwrap()).collect())
+                .collect();
+            let window: Vec<IoSlice<'_>> = data.iter().map(|d| IoSlice::new(d)).collect();
+            let mut expected = Vec::new();
+            plan_below(lens.iter().copied(), usize::MAX, small, |piece| match piece {
+                Piece::Ref(i) => expected.push(Slot::Ref(i)),
+                Piece::Staged { bytes: 0, .. } => {}
+                Piece::Staged { bytes, .. } => expected.push(Slot::Staged(bytes)),
+            });
+            // A fresh staging step, not the thread's spare: its buffer grows during the run.
+            let mut staging = Staging::below(small);
+            staging.buf = Vec::new();
+            prop_assert_eq!(staging.lay_out(&window, &[], 0), (0, 0));
+            prop_assert_eq!(format!("{:?}", staging.slots), format!("{expected:?}"));
             let mut seen = Vec::new();
             staging.write(&window, |iovs| { seen = flat(iovs); Ok(0) }).unwrap();
             prop_assert!(seen == flat(&window));
