@@ -152,6 +152,7 @@ impl<'fd> FdWriter<'fd> {
     /// # Errors
     ///
     /// The `fstat` error.
+    #[inline]
     pub(crate) fn new(fd: BorrowedFd<'fd>, opts: &FdOptions) -> io::Result<Self> {
         let kind = opts.fd_kind(fd)?;
         let size = sizing::call_size(opts.sizing(), kind, fd);
