@@ -73,7 +73,8 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
 /// of one class without the size dispatch per buffer (`cursor::stage`). Each takes `src`
 /// from `LO` to `2 * LO` bytes long (other lengths go to `copy_from_slice`: the callers'
 /// loops keep to the class, and the compiler drops the test) and `dst` of the same length
-/// (else it panics, as `copy_from_slice` does).
+/// (else it panics, as `copy_from_slice` does). Unix only, as that staging is.
+#[cfg(unix)]
 #[inline]
 pub(crate) fn copy_4_to_8(dst: &mut [u8], src: &[u8]) {
     if !(4..=8).contains(&src.len()) || dst.len() != src.len() {
@@ -83,6 +84,7 @@ pub(crate) fn copy_4_to_8(dst: &mut [u8], src: &[u8]) {
 }
 
 /// See [`copy_4_to_8`].
+#[cfg(unix)]
 #[inline]
 pub(crate) fn copy_8_to_16(dst: &mut [u8], src: &[u8]) {
     if !(8..=16).contains(&src.len()) || dst.len() != src.len() {
@@ -92,6 +94,7 @@ pub(crate) fn copy_8_to_16(dst: &mut [u8], src: &[u8]) {
 }
 
 /// See [`copy_4_to_8`].
+#[cfg(unix)]
 #[inline]
 pub(crate) fn copy_16_to_32(dst: &mut [u8], src: &[u8]) {
     if !(16..=32).contains(&src.len()) || dst.len() != src.len() {
@@ -101,6 +104,7 @@ pub(crate) fn copy_16_to_32(dst: &mut [u8], src: &[u8]) {
 }
 
 /// See [`copy_4_to_8`].
+#[cfg(unix)]
 #[inline]
 pub(crate) fn copy_32_to_64(dst: &mut [u8], src: &[u8]) {
     if !(32..=64).contains(&src.len()) || dst.len() != src.len() {
@@ -110,6 +114,7 @@ pub(crate) fn copy_32_to_64(dst: &mut [u8], src: &[u8]) {
 }
 
 /// See [`copy_4_to_8`].
+#[cfg(unix)]
 #[inline]
 pub(crate) fn copy_64_to_128(dst: &mut [u8], src: &[u8]) {
     if !(64..=128).contains(&src.len()) || dst.len() != src.len() {
@@ -168,6 +173,7 @@ mod tests {
     }
 
     /// Each class's copy over its lengths (and others: `copy_from_slice`).
+    #[cfg(unix)]
     #[test]
     fn each_class_copies_its_lengths_exactly() {
         type Copy = fn(&mut [u8], &[u8]);
@@ -193,6 +199,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     #[should_panic(
         expected = "source slice length (10) does not match destination slice length (12)"
