@@ -31,11 +31,11 @@ STRATEGIES = ["vectored-write-all-fd", "vectored-queue-fd"]
 CALLED = re.compile(r"^\s*([\d,]+) \([^)]*\)\s+=> .*::write_batch \(([\d,]+)x\)")
 
 
-def per_batch(binary: str, cell: list[str], strategy: str) -> float:
+def per_batch(binary: str, cell: list[str], strategy: str, target: str = "devnull") -> float:
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary,
-                        "bench", "--target", "devnull", *cell, "--strategy", strategy,
+                        "bench", "--target", target, *cell, "--strategy", strategy,
                         "--reps", "200"], check=True, capture_output=True)
         report = subprocess.run(["callgrind_annotate", "--inclusive=yes", out], check=True,
                                 capture_output=True, text=True).stdout
@@ -43,7 +43,7 @@ def per_batch(binary: str, cell: list[str], strategy: str) -> float:
         match = CALLED.match(line)
         if match:
             return int(match[1].replace(",", "")) / int(match[2].replace(",", ""))
-    raise SystemExit(f"no write_batch call in the profile of {binary} {strategy}")
+    raise SystemExit(f"no write_batch call in the profile of {binary} {strategy} on {target}")
 
 
 def main() -> None:

@@ -11,10 +11,11 @@ Needs valgrind (callgrind) and release builds of the `vectored` CLI.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
-import tempfile
+
+# The callgrind run and its parse are the queue script's (this directory is on the path when
+# the script is run by its path).
+from queue_callgrind import per_batch
 
 CELLS = {
     "1024 x 8 B": ["--count", "1024", "--size", "8"],
@@ -30,22 +31,6 @@ CELLS = {
 }
 TARGETS = ["devnull", "tmpfs", "pipe"]
 STRATEGY = "vectored-write-all-fd"
-CALLED = re.compile(r"^\s*([\d,]+) \([^)]*\)\s+=> .*::write_batch \(([\d,]+)x\)")
-
-
-def per_batch(binary: str, target: str, cell: list[str]) -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary,
-                        "bench", "--target", target, *cell, "--strategy", STRATEGY,
-                        "--reps", "200"], check=True, capture_output=True)
-        report = subprocess.run(["callgrind_annotate", "--inclusive=yes", out], check=True,
-                                capture_output=True, text=True).stdout
-    for line in report.splitlines():
-        match = CALLED.match(line)
-        if match:
-            return int(match[1].replace(",", "")) / int(match[2].replace(",", ""))
-    raise SystemExit(f"no write_batch call in the profile of {binary} on {target}")
 
 
 def main() -> None:
@@ -54,7 +39,7 @@ def main() -> None:
     print(f"{'target':8} {'cell':14} " + " ".join(f"{os.path.basename(b):>14}" for b in binaries))
     for target in TARGETS:
         for name, cell in CELLS.items():
-            counts = [per_batch(b, target, cell) for b in binaries]
+            counts = [per_batch(b, cell, STRATEGY, target) for b in binaries]
             print(f"{target:8} {name:14} " + " ".join(f"{c:14.0f}" for c in counts), flush=True)
 
 

@@ -69,59 +69,45 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-/// The inline size classes of [`copy_bytes`], one function each, for loops that copy a run
-/// of one class without the size dispatch per buffer (`cursor::stage`). Each takes `src`
-/// from `LO` to `2 * LO` bytes long (other lengths go to `copy_from_slice`: the callers'
-/// loops keep to the class, and the compiler drops the test) and `dst` of the same length
-/// (else it panics, as `copy_from_slice` does). Unix only, as that staging is.
-#[cfg(unix)]
-#[inline]
-pub(crate) fn copy_4_to_8(dst: &mut [u8], src: &[u8]) {
-    if !(4..=8).contains(&src.len()) || dst.len() != src.len() {
-        return dst.copy_from_slice(src);
-    }
-    two_halves!(u32, 4, dst, src);
+/// Defines one inline size class of [`copy_bytes`] as a function of its own, for loops that
+/// copy a run of one class without the size dispatch per buffer (`cursor::stage`, unix
+/// only, as that staging is). It takes `src` from `$half` to twice `$half` bytes long (other
+/// lengths go to `copy_from_slice`: the callers' loops keep to the class, and the compiler
+/// drops the test) and `dst` of the same length (else it panics, as `copy_from_slice` does).
+macro_rules! class_copy {
+    ($(#[$doc:meta])* $name:ident, $int:ty, $half:expr) => {
+        $(#[$doc])*
+        #[cfg(unix)]
+        #[inline]
+        pub(crate) fn $name(dst: &mut [u8], src: &[u8]) {
+            if !($half..=2 * $half).contains(&src.len()) || dst.len() != src.len() {
+                return dst.copy_from_slice(src);
+            }
+            two_halves!($int, $half, dst, src);
+        }
+    };
 }
 
-/// See [`copy_4_to_8`].
-#[cfg(unix)]
-#[inline]
-pub(crate) fn copy_8_to_16(dst: &mut [u8], src: &[u8]) {
-    if !(8..=16).contains(&src.len()) || dst.len() != src.len() {
-        return dst.copy_from_slice(src);
-    }
-    two_halves!(u64, 8, dst, src);
-}
-
-/// See [`copy_4_to_8`].
-#[cfg(unix)]
-#[inline]
-pub(crate) fn copy_16_to_32(dst: &mut [u8], src: &[u8]) {
-    if !(16..=32).contains(&src.len()) || dst.len() != src.len() {
-        return dst.copy_from_slice(src);
-    }
-    two_halves!(u128, 16, dst, src);
-}
-
-/// See [`copy_4_to_8`].
-#[cfg(unix)]
-#[inline]
-pub(crate) fn copy_32_to_64(dst: &mut [u8], src: &[u8]) {
-    if !(32..=64).contains(&src.len()) || dst.len() != src.len() {
-        return dst.copy_from_slice(src);
-    }
-    two_halves!(u128, 32, dst, src);
-}
-
-/// See [`copy_4_to_8`].
-#[cfg(unix)]
-#[inline]
-pub(crate) fn copy_64_to_128(dst: &mut [u8], src: &[u8]) {
-    if !(64..=128).contains(&src.len()) || dst.len() != src.len() {
-        return dst.copy_from_slice(src);
-    }
-    two_halves!(u128, 64, dst, src);
-}
+class_copy!(
+    /// [`copy_bytes`] for 4 to 8 bytes.
+    copy_4_to_8, u32, 4
+);
+class_copy!(
+    /// [`copy_bytes`] for 8 to 16 bytes.
+    copy_8_to_16, u64, 8
+);
+class_copy!(
+    /// [`copy_bytes`] for 16 to 32 bytes.
+    copy_16_to_32, u128, 16
+);
+class_copy!(
+    /// [`copy_bytes`] for 32 to 64 bytes.
+    copy_32_to_64, u128, 32
+);
+class_copy!(
+    /// [`copy_bytes`] for 64 to 128 bytes.
+    copy_64_to_128, u128, 64
+);
 
 /// `tail.extend_from_slice(src)`. With room for 32 bytes in `tail` (the callers keep
 /// their staging blocks so, but for the last bytes of one), a buffer of 4 to 32 bytes is
